@@ -1,0 +1,77 @@
+package warden
+
+import (
+	"context"
+	"time"
+)
+
+// Role is what an API token may do.
+type Role string
+
+// Roles of API tokens.
+const (
+	RoleAdmin    Role = "admin"    // everything, including managing tokens
+	RoleOperator Role = "operator" // read and change the inventory
+	RoleAuditor  Role = "auditor"  // read-only, including the audit log
+	RoleApprover Role = "approver" // read the inventory and approve access requests
+)
+
+// Roles lists every valid role.
+var Roles = []Role{RoleAdmin, RoleOperator, RoleAuditor, RoleApprover}
+
+// Valid reports whether r is one of Roles.
+func (r Role) Valid() bool { return contains(Roles, r) }
+
+// Permission is one right checked by the API before a handler runs.
+type Permission string
+
+// Permissions.
+const (
+	PermInventoryRead  Permission = "inventory:read"
+	PermInventoryWrite Permission = "inventory:write"
+	PermAuditRead      Permission = "audit:read"
+	PermTokensManage   Permission = "tokens:manage"
+	PermMetricsRead    Permission = "metrics:read"
+	PermAccessApprove  Permission = "access:approve"
+)
+
+var rolePermissions = map[Role][]Permission{
+	RoleAdmin:    {PermInventoryRead, PermInventoryWrite, PermAuditRead, PermTokensManage, PermMetricsRead, PermAccessApprove},
+	RoleOperator: {PermInventoryRead, PermInventoryWrite, PermAuditRead, PermMetricsRead},
+	RoleAuditor:  {PermInventoryRead, PermAuditRead, PermMetricsRead},
+	RoleApprover: {PermInventoryRead, PermAccessApprove},
+}
+
+// Can reports whether the role grants the permission.
+func (r Role) Can(p Permission) bool { return contains(rolePermissions[r], p) }
+
+// APIToken is an administrative API credential. The secret is shown once,
+// at creation; warden stores only its SHA-256 hash.
+type APIToken struct {
+	ID         string     `json:"id"`
+	Name       string     `json:"name"`
+	Role       Role       `json:"role"`
+	Prefix     string     `json:"prefix"` // first characters of the secret, to recognise it
+	CreatedAt  time.Time  `json:"created_at"`
+	CreatedBy  string     `json:"created_by"`
+	LastUsedAt *time.Time `json:"last_used_at"`
+	RevokedAt  *time.Time `json:"revoked_at"`
+}
+
+// TokenService manages API tokens.
+type TokenService interface {
+	// CreateToken makes a token with the role and returns it with its secret,
+	// which is never retrievable again. EINVALID for an unknown role.
+	CreateToken(ctx context.Context, name string, role Role) (*APIToken, string, error)
+
+	// AuthenticateToken returns the live token whose secret this is;
+	// EUNAUTHORIZED for an unknown, malformed or revoked secret.
+	AuthenticateToken(ctx context.Context, secret string) (*APIToken, error)
+
+	// FindTokens lists all tokens, revoked ones included, oldest first.
+	FindTokens(ctx context.Context) ([]*APIToken, error)
+
+	// RevokeToken revokes a token. ENOTFOUND for an unknown id; revoking a
+	// revoked token is a no-op.
+	RevokeToken(ctx context.Context, id string) (*APIToken, error)
+}
