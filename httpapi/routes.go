@@ -1,0 +1,64 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/warden-nhi/warden"
+)
+
+// Route is one endpoint of the API.
+type Route struct {
+	Method  string // GET, POST, PATCH or DELETE; a GET route also answers HEAD
+	Pattern string // net/http ServeMux path pattern, e.g. /v1/identities/{ref}
+	// Permission is what the caller's token role must grant; "" marks a
+	// public route that needs no token.
+	Permission warden.Permission
+
+	handler http.HandlerFunc
+}
+
+// unmatchedRoute labels requests that match no route in metrics and logs.
+const unmatchedRoute = "unmatched"
+
+// routeTable is the one list of the server's routes. Tests walk it through
+// Routes to check authentication, roles and the OpenAPI document.
+func (s *Server) routeTable() []Route {
+	const (
+		public = warden.Permission("")
+		read   = warden.PermInventoryRead
+		write  = warden.PermInventoryWrite
+	)
+	return []Route{
+		{"GET", "/healthz", public, s.handleHealthz},
+		{"GET", "/readyz", public, s.handleReadyz},
+		{"GET", "/metrics", warden.PermMetricsRead, s.handleMetrics},
+		{"GET", "/v1/openapi.json", read, s.handleOpenAPI},
+		{"GET", "/v1/whoami", read, s.handleWhoami},
+
+		{"GET", "/v1/identities", read, s.handleListIdentities},
+		{"POST", "/v1/identities", write, s.handleCreateIdentity},
+		{"GET", "/v1/identities/{ref}", read, s.handleGetIdentity},
+		{"PATCH", "/v1/identities/{ref}", write, s.handleUpdateIdentity},
+		{"POST", "/v1/identities/{ref}/deprovision", write, s.handleDeprovisionIdentity},
+		{"GET", "/v1/identities/{ref}/credentials", read, s.handleListIdentityCredentials},
+		{"POST", "/v1/identities/{ref}/credentials", write, s.handleCreateCredential},
+
+		{"GET", "/v1/credentials", read, s.handleListCredentials},
+		{"GET", "/v1/credentials/{id}", read, s.handleGetCredential},
+		{"PATCH", "/v1/credentials/{id}", write, s.handleUpdateCredential},
+
+		{"GET", "/v1/audit", warden.PermAuditRead, s.handleListAudit},
+		{"GET", "/v1/audit/verify", warden.PermAuditRead, s.handleVerifyAudit},
+
+		{"GET", "/v1/tokens", warden.PermTokensManage, s.handleListTokens},
+		{"POST", "/v1/tokens", warden.PermTokensManage, s.handleCreateToken},
+		{"DELETE", "/v1/tokens/{id}", warden.PermTokensManage, s.handleRevokeToken},
+	}
+}
+
+// Routes returns every registered route, in table order.
+func (s *Server) Routes() []Route {
+	out := make([]Route, len(s.routes))
+	copy(out, s.routes)
+	return out
+}
