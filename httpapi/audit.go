@@ -34,7 +34,7 @@ func (s *Server) handleListAudit(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, newList(records, next))
+	s.writeJSON(w, r, http.StatusOK, newList(records, next))
 }
 
 func (s *Server) handleVerifyAudit(w http.ResponseWriter, r *http.Request) {
@@ -47,5 +47,5 @@ func (s *Server) handleVerifyAudit(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, v)
+	s.writeJSON(w, r, http.StatusOK, v)
 }

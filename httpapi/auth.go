@@ -90,5 +90,5 @@ func (s *Server) handleWhoami(w http.ResponseWriter, r *http.Request) {
 			out.Permissions = append(out.Permissions, p)
 		}
 	}
-	writeJSON(w, http.StatusOK, out)
+	s.writeJSON(w, r, http.StatusOK, out)
 }

@@ -95,7 +95,7 @@ func (s *Server) listCredentials(w http.ResponseWriter, r *http.Request, filter 
 		s.Error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, newList(items, next))
+	s.writeJSON(w, r, http.StatusOK, newList(items, next))
 }
 
 func (s *Server) handleListCredentials(w http.ResponseWriter, r *http.Request) {
@@ -154,7 +154,7 @@ func (s *Server) handleCreateCredential(w http.ResponseWriter, r *http.Request) 
 		return
 	}
 	w.Header().Set("Location", "/v1/credentials/"+url.PathEscape(cred.ID))
-	writeJSON(w, http.StatusCreated, cred)
+	s.writeJSON(w, r, http.StatusCreated, cred)
 }
 
 func (s *Server) handleGetCredential(w http.ResponseWriter, r *http.Request) {
@@ -172,7 +172,7 @@ func (s *Server) handleGetCredential(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, cred)
+	s.writeJSON(w, r, http.StatusOK, cred)
 }
 
 func (s *Server) handleUpdateCredential(w http.ResponseWriter, r *http.Request) {
@@ -195,5 +195,5 @@ func (s *Server) handleUpdateCredential(w http.ResponseWriter, r *http.Request) 
 		s.Error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, cred)
+	s.writeJSON(w, r, http.StatusOK, cred)
 }

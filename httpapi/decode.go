@@ -9,6 +9,7 @@ import (
 	"mime"
 	"net/http"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -40,12 +41,9 @@ func (s *Server) decodeRequest(w http.ResponseWriter, r *http.Request, dst any, 
 // JSON object, trailing data, keys that do not exactly (case included) name
 // a field, duplicate keys and, unless allowed, null values. Every error is a
 // *warden.Error (EINVALID, ETOOLARGE or 415) naming the field when there is
-// one. body should be an http.MaxBytesReader so that oversize bodies are
-// reported as ETOOLARGE.
+// one. An empty body is EINVALID unless allowed. body should be an
+// http.MaxBytesReader so that oversize bodies are reported as ETOOLARGE.
 func decodeBody(contentType string, body io.Reader, dst any, opts decodeOptions) error {
-	if err := checkContentType(contentType, opts.allowEmpty); err != nil {
-		return err
-	}
 	data, err := io.ReadAll(body)
 	if err != nil {
 		var tooLarge *http.MaxBytesError
@@ -60,22 +58,14 @@ func decodeBody(contentType string, body io.Reader, dst any, opts decodeOptions)
 		}
 		return warden.Errorf(warden.EINVALID, "request body is empty; send a JSON object")
 	}
-	if contentType == "" {
-		return warden.Errorf(codeUnsupportedMediaType, "Content-Type must be application/json")
+	if err := checkContentType(contentType); err != nil {
+		return err
 	}
 	return decodeObject(data, dst, opts)
 }
 
 // checkContentType accepts application/json with an optional utf-8 charset.
-// An absent content type is left for decodeBody to judge once it knows
-// whether there is a body.
-func checkContentType(contentType string, allowEmpty bool) error {
-	if contentType == "" {
-		if allowEmpty {
-			return nil
-		}
-		return warden.Errorf(codeUnsupportedMediaType, "Content-Type must be application/json")
-	}
+func checkContentType(contentType string) error {
 	mt, params, err := mime.ParseMediaType(contentType)
 	if err != nil || mt != "application/json" {
 		return warden.Errorf(codeUnsupportedMediaType, "Content-Type must be application/json")
@@ -124,7 +114,11 @@ func decodeObject(data []byte, dst any, opts decodeOptions) error {
 			return warden.FieldErrorf(key, "field %s appears more than once", key)
 		}
 		seen[key] = true
-		if err := decodeField(key, raw, v.Field(index).Addr().Interface(), opts); err != nil {
+		ptr := v.Field(index).Addr().Interface()
+		if err := decodeField(key, raw, ptr, opts); err != nil {
+			return err
+		}
+		if err := checkTimeRange(key, ptr); err != nil {
 			return err
 		}
 	}
@@ -141,7 +135,7 @@ func decodeObject(data []byte, dst any, opts decodeOptions) error {
 func decodeField(key string, raw json.RawMessage, ptr any, opts decodeOptions) error {
 	if u, ok := ptr.(json.Unmarshaler); ok {
 		if err := u.UnmarshalJSON(raw); err != nil {
-			return fieldValueError(key, ptr, err)
+			return fieldValueError(key, raw, ptr, err)
 		}
 		return nil
 	}
@@ -154,7 +148,7 @@ func decodeField(key string, raw json.RawMessage, ptr any, opts decodeOptions) e
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(ptr); err != nil {
-		return fieldValueError(key, ptr, err)
+		return fieldValueError(key, raw, ptr, err)
 	}
 	return nil
 }
@@ -164,9 +158,9 @@ var (
 	optionalTimeType = reflect.TypeFor[optionalTime]()
 )
 
-// fieldValueError turns an error decoding the value of member key into ptr
-// into an EINVALID error naming the member.
-func fieldValueError(key string, ptr any, err error) error {
+// fieldValueError turns an error decoding raw, the value of member key, into
+// ptr into an EINVALID error naming the member (and the map key inside it).
+func fieldValueError(key string, raw json.RawMessage, ptr any, err error) error {
 	t := reflect.TypeOf(ptr)
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
@@ -179,11 +173,35 @@ func fieldValueError(key string, ptr any, err error) error {
 		field := key
 		if typeErr.Field != "" {
 			field = key + "." + typeErr.Field
+		} else if t.Kind() == reflect.Map {
+			if k := firstBadMapKey(raw, t.Elem()); k != "" {
+				field = key + "." + k
+			}
 		}
 		field = clip(field)
 		return warden.FieldErrorf(field, "field %s must be %s, not a JSON %s", field, jsonTypeName(typeErr.Type), typeErr.Value)
 	}
 	return warden.FieldErrorf(key, "field %s has an invalid value", key)
+}
+
+// firstBadMapKey returns the first key of the JSON object raw whose value
+// does not decode as elem, or "".
+func firstBadMapKey(raw json.RawMessage, elem reflect.Type) string {
+	var members map[string]json.RawMessage
+	if json.Unmarshal(raw, &members) != nil {
+		return ""
+	}
+	keys := make([]string, 0, len(members))
+	for k := range members {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		if json.Unmarshal(members[k], reflect.New(elem).Interface()) != nil {
+			return k
+		}
+	}
+	return ""
 }
 
 // jsonTypeName describes a Go type the way a JSON client thinks of it.
@@ -269,6 +287,32 @@ func jsonFields(t reflect.Type) map[string]int {
 	}
 	fieldCache.Store(t, m)
 	return m
+}
+
+// Times in requests must lie in [minTime, maxTime) in UTC: later ones
+// cannot be written back as RFC 3339 JSON, and earlier ones are mistakes.
+var (
+	minTime = time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)
+	maxTime = time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)
+)
+
+// checkTimeRange rejects a decoded time member outside [minTime, maxTime).
+func checkTimeRange(key string, ptr any) error {
+	var t *time.Time
+	switch p := ptr.(type) {
+	case *time.Time:
+		t = p
+	case **time.Time:
+		t = *p
+	case *optionalTime:
+		if p.Set && !p.Null {
+			t = &p.Time
+		}
+	}
+	if t != nil && (t.Before(minTime) || !t.Before(maxTime)) {
+		return warden.FieldErrorf(key, "field %s must be a time between 1970 and 9999 (UTC)", key)
+	}
+	return nil
 }
 
 // optionalTime is a time member of a PATCH body that distinguishes "absent"

@@ -170,7 +170,7 @@ func (s *Server) handleListIdentities(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, newList(items, next))
+	s.writeJSON(w, r, http.StatusOK, newList(items, next))
 }
 
 func (s *Server) handleCreateIdentity(w http.ResponseWriter, r *http.Request) {
@@ -184,7 +184,7 @@ func (s *Server) handleCreateIdentity(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Location", "/v1/identities/"+url.PathEscape(identity.ID))
-	writeJSON(w, http.StatusCreated, identity)
+	s.writeJSON(w, r, http.StatusCreated, identity)
 }
 
 // findIdentity resolves the {ref} path value, an identity id or external
@@ -212,7 +212,7 @@ func (s *Server) handleGetIdentity(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, identity)
+	s.writeJSON(w, r, http.StatusOK, identity)
 }
 
 func (s *Server) handleUpdateIdentity(w http.ResponseWriter, r *http.Request) {
@@ -236,7 +236,7 @@ func (s *Server) handleUpdateIdentity(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, identity)
+	s.writeJSON(w, r, http.StatusOK, identity)
 }
 
 func (s *Server) handleDeprovisionIdentity(w http.ResponseWriter, r *http.Request) {
@@ -264,5 +264,5 @@ func (s *Server) handleDeprovisionIdentity(w http.ResponseWriter, r *http.Reques
 		s.Error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, identity)
+	s.writeJSON(w, r, http.StatusOK, identity)
 }

@@ -14,7 +14,7 @@ import (
 
 // openAPIDoc is the part of the OpenAPI document the tests check.
 type openAPIDoc struct {
-	OpenAPI    string                                `json:"openapi"`
+	OpenAPI    string                                 `json:"openapi"`
 	Paths      map[string]map[string]openAPIOperation `json:"paths"`
 	Components struct {
 		SecuritySchemes map[string]struct {

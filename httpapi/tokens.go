@@ -43,7 +43,7 @@ func (s *Server) handleListTokens(w http.ResponseWriter, r *http.Request) {
 	if tokens == nil {
 		tokens = []*warden.APIToken{}
 	}
-	writeJSON(w, http.StatusOK, struct {
+	s.writeJSON(w, r, http.StatusOK, struct {
 		Items []*warden.APIToken `json:"items"`
 	}{tokens})
 }
@@ -67,7 +67,7 @@ func (s *Server) handleCreateToken(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, tokenCreated{Token: tok, Secret: secret})
+	s.writeJSON(w, r, http.StatusCreated, tokenCreated{Token: tok, Secret: secret})
 }
 
 func (s *Server) handleRevokeToken(w http.ResponseWriter, r *http.Request) {
@@ -85,5 +85,5 @@ func (s *Server) handleRevokeToken(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, tok)
+	s.writeJSON(w, r, http.StatusOK, tok)
 }
