@@ -23,15 +23,12 @@ CREATE TABLE identities (
     UNIQUE (provider, external_id)
 );
 CREATE INDEX identities_created ON identities (created_at, id);
-CREATE INDEX identities_updated ON identities (updated_at, id);
 CREATE INDEX identities_name ON identities (name, id);
 CREATE INDEX identities_last_used ON identities (COALESCE(last_used_at, 0), id);
 CREATE INDEX identities_next_review ON identities (COALESCE(next_review_at, 0), id);
 CREATE INDEX identities_kind ON identities (kind, created_at, id);
-CREATE INDEX identities_provider ON identities (provider, created_at, id);
 CREATE INDEX identities_owner ON identities (owner, created_at, id);
 CREATE INDEX identities_status ON identities (status, created_at, id);
-CREATE INDEX identities_environment ON identities (environment, created_at, id);
 CREATE INDEX identities_external_id ON identities (external_id);
 
 CREATE TABLE identity_labels (
