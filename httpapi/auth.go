@@ -49,7 +49,9 @@ func (s *Server) authenticate(perm warden.Permission, next http.Handler) http.Ha
 			s.Error(w, r, warden.Errorf(warden.EFORBIDDEN, "role %s lacks permission %s", tok.Role, perm))
 			return
 		}
-		ctx := warden.NewContextWithActor(r.Context(), warden.Actor{Type: "token", ID: tok.ID, Name: tok.Name, Role: tok.Role})
+		actor := warden.Actor{Type: "token", ID: tok.ID, Name: tok.Name, Role: tok.Role}
+		noteActor(r.Context(), actor)
+		ctx := warden.NewContextWithActor(r.Context(), actor)
 		ctx = context.WithValue(ctx, tokenKey{}, tok)
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})

@@ -17,6 +17,7 @@ import (
 
 	"github.com/warden-nhi/warden"
 	"github.com/warden-nhi/warden/store"
+	"github.com/warden-nhi/warden/store/storetest"
 )
 
 // testMaxBody is the body limit of test servers, small so that oversize
@@ -26,7 +27,6 @@ const testMaxBody = 64 << 10
 // testEnv is a Server on a real SQLite store behind a loopback HTTP server,
 // with one token per role.
 type testEnv struct {
-	t        *testing.T
 	db       *store.DB
 	srv      *Server
 	http     *httptest.Server
@@ -36,15 +36,29 @@ type testEnv struct {
 	revoked  string                 // secret of a revoked admin token
 }
 
+// newTestEnv serves a store on a new SQLite file.
 func newTestEnv(t *testing.T) *testEnv {
 	t.Helper()
-	ctx := context.Background()
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "warden.db"))
+	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "warden.db"))
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}
 	t.Cleanup(func() { db.Close() })
-	e := &testEnv{t: t, db: db, registry: prometheus.NewRegistry(), logs: &lockedBuffer{}, tokens: map[warden.Role]string{}}
+	return newTestEnvOn(t, db)
+}
+
+// forEachStore runs fn against a fresh SQLite store and a fresh PostgreSQL
+// schema (skipped when PostgreSQL is unreachable, failed when CI=true).
+func forEachStore(t *testing.T, fn func(t *testing.T, e *testEnv)) {
+	t.Run("sqlite", func(t *testing.T) { fn(t, newTestEnv(t)) })
+	t.Run("postgres", func(t *testing.T) { fn(t, newTestEnvOn(t, storetest.OpenPostgres(t))) })
+}
+
+// newTestEnvOn serves db.
+func newTestEnvOn(t *testing.T, db *store.DB) *testEnv {
+	t.Helper()
+	ctx := context.Background()
+	e := &testEnv{db: db, registry: prometheus.NewRegistry(), logs: &lockedBuffer{}, tokens: map[warden.Role]string{}}
 	e.srv = New(Config{
 		Identities:   db,
 		Credentials:  db,
@@ -83,7 +97,7 @@ type response struct {
 
 // problem decodes the body as a problem document, failing the test unless
 // the response is one.
-func (r *response) problem(t *testing.T) Problem {
+func (r *response) problem(t testing.TB) Problem {
 	t.Helper()
 	if ct := r.Header.Get("Content-Type"); ct != "application/problem+json" {
 		t.Fatalf("%s %s: Content-Type = %q, want application/problem+json; body %s", r.Request.Method, r.Request.URL, ct, r.body)
@@ -99,7 +113,7 @@ func (r *response) problem(t *testing.T) Problem {
 }
 
 // decode unmarshals the JSON body into v.
-func (r *response) decode(t *testing.T, v any) {
+func (r *response) decode(t testing.TB, v any) {
 	t.Helper()
 	if ct := r.Header.Get("Content-Type"); ct != "application/json" {
 		t.Fatalf("%s %s: Content-Type = %q, want application/json; body %s", r.Request.Method, r.Request.URL, ct, r.body)
@@ -118,8 +132,8 @@ type request struct {
 	header       http.Header
 }
 
-func (e *testEnv) do(req request) *response {
-	e.t.Helper()
+func (e *testEnv) do(t testing.TB, req request) *response {
+	t.Helper()
 	var body io.Reader
 	contentType := req.contentType
 	switch b := req.body.(type) {
@@ -131,7 +145,7 @@ func (e *testEnv) do(req request) *response {
 	default:
 		data, err := json.Marshal(b)
 		if err != nil {
-			e.t.Fatalf("marshal body: %v", err)
+			t.Fatalf("marshal body: %v", err)
 		}
 		body = bytes.NewReader(data)
 	}
@@ -140,7 +154,7 @@ func (e *testEnv) do(req request) *response {
 	}
 	hr, err := http.NewRequest(req.method, e.http.URL+req.path, body)
 	if err != nil {
-		e.t.Fatalf("new request: %v", err)
+		t.Fatalf("new request: %v", err)
 	}
 	for k, vs := range req.header {
 		hr.Header[k] = vs
@@ -153,37 +167,37 @@ func (e *testEnv) do(req request) *response {
 	}
 	resp, err := e.http.Client().Do(hr)
 	if err != nil {
-		e.t.Fatalf("%s %s: %v", req.method, req.path, err)
+		t.Fatalf("%s %s: %v", req.method, req.path, err)
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(resp.Body)
 	if err != nil {
-		e.t.Fatalf("read body: %v", err)
+		t.Fatalf("read body: %v", err)
 	}
 	return &response{Response: resp, body: data}
 }
 
 // admin calls the API with the admin token and fails the test unless the
 // status is want; it decodes a JSON answer into out when out is not nil.
-func (e *testEnv) admin(method, path string, body any, want int, out any) *response {
-	e.t.Helper()
-	resp := e.do(request{method: method, path: path, token: e.tokens[warden.RoleAdmin], body: body})
+func (e *testEnv) admin(t testing.TB, method, path string, body any, want int, out any) *response {
+	t.Helper()
+	resp := e.do(t, request{method: method, path: path, token: e.tokens[warden.RoleAdmin], body: body})
 	if resp.StatusCode != want {
-		e.t.Fatalf("%s %s: status %d, want %d; body %s", method, path, resp.StatusCode, want, resp.body)
+		t.Fatalf("%s %s: status %d, want %d; body %s", method, path, resp.StatusCode, want, resp.body)
 	}
 	if out != nil {
-		resp.decode(e.t, out)
+		resp.decode(t, out)
 	}
 	return resp
 }
 
 // counter returns the value of a counter in the registry summed over the
 // series whose labels include every pair of match.
-func (e *testEnv) counter(name string, match map[string]string) float64 {
-	e.t.Helper()
+func (e *testEnv) counter(t testing.TB, name string, match map[string]string) float64 {
+	t.Helper()
 	families, err := e.registry.Gather()
 	if err != nil {
-		e.t.Fatalf("gather: %v", err)
+		t.Fatalf("gather: %v", err)
 	}
 	var sum float64
 	for _, f := range families {

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -9,6 +10,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/warden-nhi/warden"
 )
 
 // metrics are the server's Prometheus collectors.
@@ -55,11 +58,14 @@ func register[C prometheus.Collector](reg *prometheus.Registry, c C) C {
 }
 
 // instrument records the count and latency of requests to the route and
-// writes a debug-level access log line. It never logs headers or bodies.
+// writes a debug-level access log line with the actor. It never logs
+// headers, query strings or bodies.
 func (s *Server) instrument(route string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
+		info := &requestInfo{}
+		r = r.WithContext(context.WithValue(r.Context(), requestInfoKey{}, info))
 		defer func() {
 			elapsed := time.Since(start)
 			code := strconv.Itoa(sw.status())
@@ -70,10 +76,26 @@ func (s *Server) instrument(route string, next http.Handler) http.Handler {
 				slog.String("method", method),
 				slog.String("route", route),
 				slog.Int("status", sw.status()),
-				slog.Duration("duration", elapsed))
+				slog.Duration("duration", elapsed),
+				slog.String("actor", info.actor))
 		}()
 		next.ServeHTTP(sw, r)
 	})
+}
+
+// requestInfo collects what inner middleware learns about a request for the
+// access log.
+type requestInfo struct {
+	actor string // the authenticated actor, "" when there is none
+}
+
+type requestInfoKey struct{}
+
+// noteActor records the authenticated actor for the access log.
+func noteActor(ctx context.Context, actor warden.Actor) {
+	if info, ok := ctx.Value(requestInfoKey{}).(*requestInfo); ok {
+		info.actor = actor.String()
+	}
 }
 
 // methodLabel bounds the method label to known methods.

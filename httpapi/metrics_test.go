@@ -11,17 +11,17 @@ import (
 func TestMetrics_CountRequestsByRoute(t *testing.T) {
 	e := newTestEnv(t)
 	for range 3 {
-		e.do(request{method: "GET", path: "/v1/identities/nope", token: e.tokens[warden.RoleAuditor]})
+		e.do(t, request{method: "GET", path: "/v1/identities/nope", token: e.tokens[warden.RoleAuditor]})
 	}
-	e.do(request{method: "GET", path: "/no/such/route/123"})
+	e.do(t, request{method: "GET", path: "/no/such/route/123"})
 
-	if got := e.counter("warden_http_requests_total", map[string]string{"route": "/v1/identities/{ref}", "method": "GET", "code": "404"}); got != 3 {
+	if got := e.counter(t, "warden_http_requests_total", map[string]string{"route": "/v1/identities/{ref}", "method": "GET", "code": "404"}); got != 3 {
 		t.Errorf("404s on /v1/identities/{ref} = %v, want 3", got)
 	}
-	if got := e.counter("warden_http_requests_total", map[string]string{"route": unmatchedRoute, "code": "404"}); got != 1 {
+	if got := e.counter(t, "warden_http_requests_total", map[string]string{"route": unmatchedRoute, "code": "404"}); got != 1 {
 		t.Errorf("unmatched 404s = %v, want 1", got)
 	}
-	resp := e.do(request{method: "GET", path: "/metrics", token: e.tokens[warden.RoleOperator]})
+	resp := e.do(t, request{method: "GET", path: "/metrics", token: e.tokens[warden.RoleOperator]})
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("status %d", resp.StatusCode)
 	}
@@ -47,7 +47,7 @@ func TestMetrics_TwoServersShareARegistry(t *testing.T) {
 	// panicking on duplicate registration.
 	srv := New(Config{Identities: e.db, Credentials: e.db, Tokens: e.db, Audit: e.db, Registry: e.registry})
 	httptestRecord(srv, "GET", "/healthz")
-	if got := e.counter("warden_http_requests_total", map[string]string{"route": "/healthz"}); got != 1 {
+	if got := e.counter(t, "warden_http_requests_total", map[string]string{"route": "/healthz"}); got != 1 {
 		t.Errorf("healthz count = %v, want 1", got)
 	}
 }
@@ -64,7 +64,7 @@ func TestRecover_PanicBecomes500Problem(t *testing.T) {
 	if strings.Contains(rec.Body.String(), "boom") {
 		t.Errorf("panic value leaked: %s", rec.Body)
 	}
-	if got := e.counter("warden_http_panics_total", nil); got != 1 {
+	if got := e.counter(t, "warden_http_panics_total", nil); got != 1 {
 		t.Errorf("panics = %v, want 1", got)
 	}
 	if !strings.Contains(e.logs.String(), "boom") {
@@ -75,12 +75,12 @@ func TestRecover_PanicBecomes500Problem(t *testing.T) {
 func TestLogs_NeverContainTokensOrBodies(t *testing.T) {
 	e := newTestEnv(t)
 	const marker = "body-marker-7f3a"
-	e.do(request{method: "POST", path: "/v1/identities", token: e.tokens[warden.RoleAdmin], body: `{"kind":"bot","provider":"x","external_id":"` + marker + `","name":"n","secret":"` + marker + `"}`})
-	e.do(request{method: "GET", path: "/v1/whoami", token: e.revoked})
-	e.do(request{method: "GET", path: "/v1/whoami", token: e.tokens[warden.RoleAuditor]})
+	e.do(t, request{method: "POST", path: "/v1/identities", token: e.tokens[warden.RoleAdmin], body: `{"kind":"bot","provider":"x","external_id":"` + marker + `","name":"n","secret":"` + marker + `"}`})
+	e.do(t, request{method: "GET", path: "/v1/whoami", token: e.revoked})
+	e.do(t, request{method: "GET", path: "/v1/whoami", token: e.tokens[warden.RoleAuditor]})
 	logs := e.logs.String()
-	if logs == "" {
-		t.Fatal("no access log written")
+	if !strings.Contains(logs, "actor=token:") {
+		t.Fatalf("access log does not name the actor:\n%s", logs)
 	}
 	for _, secret := range append([]string{e.revoked, marker, "Bearer"}, mapValues(e.tokens)...) {
 		if strings.Contains(logs, secret) {

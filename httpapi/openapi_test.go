@@ -46,7 +46,7 @@ func openAPIPath(pattern string) string {
 
 func TestOpenAPI_MatchesRouter(t *testing.T) {
 	e := newTestEnv(t)
-	resp := e.do(request{method: "GET", path: "/v1/openapi.json", token: e.tokens[warden.RoleAuditor]})
+	resp := e.do(t, request{method: "GET", path: "/v1/openapi.json", token: e.tokens[warden.RoleAuditor]})
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("status %d", resp.StatusCode)
 	}

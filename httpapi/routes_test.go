@@ -38,7 +38,7 @@ func TestRoutes_RequireAuthentication(t *testing.T) {
 				if tc.header != "" {
 					req.header.Set("Authorization", tc.header)
 				}
-				resp := e.do(req)
+				resp := e.do(t, req)
 				if resp.StatusCode != http.StatusUnauthorized {
 					t.Fatalf("status %d, want 401; body %s", resp.StatusCode, resp.body)
 				}
@@ -55,7 +55,7 @@ func TestRoutes_RequireAuthentication(t *testing.T) {
 		t.Fatalf("public routes = %q, want exactly %q", public, want)
 	}
 	for _, path := range []string{"/healthz", "/readyz"} {
-		if resp := e.do(request{method: "GET", path: path}); resp.StatusCode != http.StatusOK {
+		if resp := e.do(t, request{method: "GET", path: path}); resp.StatusCode != http.StatusOK {
 			t.Errorf("GET %s without a token: status %d, want 200", path, resp.StatusCode)
 		}
 	}
@@ -63,7 +63,7 @@ func TestRoutes_RequireAuthentication(t *testing.T) {
 
 func TestRoutes_TwoAuthorizationHeadersAreRejected(t *testing.T) {
 	e := newTestEnv(t)
-	resp := e.do(request{method: "GET", path: "/v1/whoami", header: http.Header{
+	resp := e.do(t, request{method: "GET", path: "/v1/whoami", header: http.Header{
 		"Authorization": {"Bearer " + e.tokens[warden.RoleAdmin], "Bearer " + e.tokens[warden.RoleAuditor]},
 	}})
 	if resp.StatusCode != http.StatusUnauthorized {
@@ -79,7 +79,7 @@ func TestRoutes_EnforceRoles(t *testing.T) {
 		}
 		for _, role := range warden.Roles {
 			t.Run(rt.Method+" "+rt.Pattern+"/"+string(role), func(t *testing.T) {
-				resp := e.do(request{method: rt.Method, path: concrete(rt.Pattern, "x"), token: e.tokens[role], body: "{}"})
+				resp := e.do(t, request{method: rt.Method, path: concrete(rt.Pattern, "x"), token: e.tokens[role], body: "{}"})
 				if role.Can(rt.Permission) {
 					if resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden {
 						t.Fatalf("role %s has %s but got status %d; body %s", role, rt.Permission, resp.StatusCode, resp.body)
@@ -137,6 +137,7 @@ func TestUnrouted_AnswersProblems(t *testing.T) {
 		{"UnknownPathNoToken", "GET", "/v2/identities", "", 404, warden.ENOTFOUND, ""},
 		{"Root", "GET", "/", "", 404, warden.ENOTFOUND, ""},
 		{"TrailingSlash", "GET", "/v1/identities/", admin, 404, warden.ENOTFOUND, ""},
+		{"UnescapedARN", "GET", "/v1/identities/arn:aws:iam::1:role/a/b", admin, 404, warden.ENOTFOUND, ""},
 		{"DeleteIdentities", "DELETE", "/v1/identities", admin, 405, codeMethodNotAllowed, "GET, HEAD, POST"},
 		{"PutIdentity", "PUT", "/v1/identities/x", admin, 405, codeMethodNotAllowed, "GET, HEAD, PATCH"},
 		{"PostHealthz", "POST", "/healthz", "", 405, codeMethodNotAllowed, "GET, HEAD"},
@@ -144,12 +145,16 @@ func TestUnrouted_AnswersProblems(t *testing.T) {
 		{"OddMethod", "BREW", "/v1/identities", admin, 405, codeMethodNotAllowed, "GET, HEAD, POST"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			resp := e.do(request{method: tc.method, path: tc.path, token: tc.token})
+			resp := e.do(t, request{method: tc.method, path: tc.path, token: tc.token})
 			if resp.StatusCode != tc.wantStatus {
 				t.Fatalf("status %d, want %d; body %s", resp.StatusCode, tc.wantStatus, resp.body)
 			}
-			if p := resp.problem(t); p.Code != tc.wantCode {
+			p := resp.problem(t)
+			if p.Code != tc.wantCode {
 				t.Errorf("code = %q, want %q", p.Code, tc.wantCode)
+			}
+			if strings.HasPrefix(tc.path, "/v1/identities/") && tc.wantStatus == 404 && !strings.Contains(p.Detail, "%2F") {
+				t.Errorf("detail %q lacks the escaping hint", p.Detail)
 			}
 			if got := resp.Header.Get("Allow"); got != tc.wantAllowed {
 				t.Errorf("Allow = %q, want %q", got, tc.wantAllowed)
@@ -172,7 +177,7 @@ func TestSecurityHeaders_OnEveryResponse(t *testing.T) {
 		{"Metrics", request{method: "GET", path: "/metrics", token: e.tokens[warden.RoleAuditor]}, "text/plain"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			resp := e.do(tc.req)
+			resp := e.do(t, tc.req)
 			for header, want := range map[string]string{
 				"X-Content-Type-Options": "nosniff",
 				"Cache-Control":          "no-store",
@@ -191,7 +196,7 @@ func TestSecurityHeaders_OnEveryResponse(t *testing.T) {
 
 func TestReadyz(t *testing.T) {
 	e := newTestEnv(t)
-	resp := e.do(request{method: "GET", path: "/readyz"})
+	resp := e.do(t, request{method: "GET", path: "/readyz"})
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("ready: status %d", resp.StatusCode)
 	}
@@ -215,7 +220,7 @@ func TestWhoami(t *testing.T) {
 	e := newTestEnv(t)
 	for _, role := range []warden.Role{warden.RoleAuditor, warden.RoleAdmin} {
 		var got whoami
-		resp := e.do(request{method: "GET", path: "/v1/whoami", token: e.tokens[role]})
+		resp := e.do(t, request{method: "GET", path: "/v1/whoami", token: e.tokens[role]})
 		resp.decode(t, &got)
 		if got.Role != role || got.Name != "test-"+string(role) || got.ID == "" {
 			t.Errorf("whoami = %+v", got)

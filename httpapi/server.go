@@ -136,5 +136,9 @@ func (s *Server) handleUnrouted(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, warden.Errorf(codeMethodNotAllowed, "method %s is not allowed here; use %s", methodLabel(r.Method), strings.Join(allowed, ", ")))
 		return
 	}
+	if strings.HasPrefix(r.URL.Path, "/v1/identities/") {
+		s.Error(w, r, warden.Errorf(warden.ENOTFOUND, "no such endpoint; escape any '/' in an external id as %%2F"))
+		return
+	}
 	s.Error(w, r, warden.Errorf(warden.ENOTFOUND, "no such endpoint"))
 }
