@@ -1,0 +1,215 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/spf13/cobra"
+
+	"github.com/warden-nhi/warden"
+	"github.com/warden-nhi/warden/demo"
+	"github.com/warden-nhi/warden/httpapi"
+	"github.com/warden-nhi/warden/store"
+)
+
+// serveConfig is everything "warden serve" is configured with.
+type serveConfig struct {
+	dsn       string
+	addr      string
+	demo      bool
+	tokenFile string
+	logLevel  string
+	logFormat string
+}
+
+func newServeCmd() *cobra.Command {
+	var cfg serveConfig
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the warden server",
+		Long: `Run the warden server: the REST API under /v1, /healthz, /readyz and
+Prometheus metrics at /metrics.
+
+On first start with an empty database warden creates an admin API token and
+writes it to a file readable only by you (--token-file; by default next to
+the SQLite database). With --demo it also loads a fictional organisation's
+~200 machine identities into an empty inventory, to explore at once.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runServe(cmd.Context(), cfg, cmd.ErrOrStderr())
+		},
+	}
+	addDBFlag(cmd, &cfg.dsn)
+	addr := os.Getenv("WARDEN_ADDR")
+	if addr == "" {
+		addr = "127.0.0.1:8080"
+	}
+	f := cmd.Flags()
+	f.StringVar(&cfg.addr, "addr", addr, "address to listen on, host:port (env WARDEN_ADDR)")
+	f.BoolVar(&cfg.demo, "demo", false, "load the demo dataset into an empty inventory")
+	f.StringVar(&cfg.tokenFile, "token-file", "", "where to write the first admin token (default: warden-admin.token next to the SQLite database, or in the working directory for PostgreSQL)")
+	f.StringVar(&cfg.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	f.StringVar(&cfg.logFormat, "log-format", "text", "log format: text or json")
+	return cmd
+}
+
+func newLogger(w interface{ Write([]byte) (int, error) }, level, format string) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level %q: use debug, info, warn or error", level)
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("--log-format %q: use text or json", format)
+}
+
+func runServe(ctx context.Context, cfg serveConfig, logw interface{ Write([]byte) (int, error) }) error {
+	logger, err := newLogger(logw, cfg.logLevel, cfg.logFormat)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w (is another server running? choose another --addr)", cfg.addr, err)
+	}
+	defer ln.Close()
+
+	db, err := openStore(ctx, cfg.dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	logger.Info("database ready", "dialect", db.Dialect(), "db", describeDSN(cfg.dsn))
+
+	sysCtx := warden.NewContextWithActor(ctx, warden.Actor{Type: "system", ID: "serve"})
+	if err := bootstrapToken(sysCtx, db, cfg, logger); err != nil {
+		return err
+	}
+	if cfg.demo {
+		if err := loadDemo(ctx, db, logger); err != nil {
+			return err
+		}
+	}
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	api := httpapi.New(httpapi.Config{
+		Identities: db, Credentials: db, Tokens: db, Audit: db,
+		Ready:    db.Ping,
+		Logger:   logger,
+		Registry: reg,
+	})
+	srv := &http.Server{
+		Handler:           api,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	logger.Info("warden listening", "addr", ln.Addr().String(), "url", "http://"+ln.Addr().String())
+
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down: finishing in-flight requests")
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", err)
+	}
+	logger.Info("stopped")
+	return nil
+}
+
+// bootstrapToken creates the first admin token of an empty database and
+// writes it to a file only the current user can read.
+func bootstrapToken(ctx context.Context, db *store.DB, cfg serveConfig, logger *slog.Logger) error {
+	secret, created, err := db.BootstrapAdminToken(ctx)
+	if err != nil {
+		return fmt.Errorf("bootstrap admin token: %w", err)
+	}
+	if !created {
+		return nil
+	}
+	path := cfg.tokenFile
+	if path == "" {
+		path = "warden-admin.token"
+		if !store.IsPostgres(cfg.dsn) {
+			path = filepath.Join(filepath.Dir(cfg.dsn), "warden-admin.token")
+		}
+	}
+	if err := writeSecretFile(path, secret+"\n"); err != nil {
+		return fmt.Errorf("write the first admin token: %w (set --token-file to a writable path)", err)
+	}
+	logger.Info("created the first admin API token; it is shown nowhere else",
+		"token_file", path, "hint", "export WARDEN_TOKEN=$(cat "+path+")")
+	return nil
+}
+
+// writeSecretFile writes data to path with mode 0600, replacing any file.
+func writeSecretFile(path, data string) error {
+	tmp := path + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return err
+	}
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		return err
+	}
+	if _, err := f.WriteString(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+// loadDemo fills an empty inventory with the demo organisation.
+func loadDemo(ctx context.Context, db *store.DB, logger *slog.Logger) error {
+	existing, _, err := db.FindIdentities(ctx, warden.IdentityFilter{Limit: 1})
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	if len(existing) > 0 {
+		logger.Info("demo dataset not loaded: the inventory already has identities")
+		return nil
+	}
+	demoCtx := warden.NewContextWithActor(ctx, warden.Actor{Type: "system", ID: "demo"})
+	n, err := demo.Load(demoCtx, db, db, time.Now())
+	if err != nil {
+		return fmt.Errorf("load demo dataset: %w", err)
+	}
+	logger.Info("loaded the demo dataset", "identities", n, "try", "warden identities list --unowned")
+	return nil
+}
+
