@@ -145,9 +145,9 @@ func decodeField(key string, raw json.RawMessage, ptr any, opts decodeOptions) e
 		}
 		return warden.FieldErrorf(key, "field %s cannot be null; leave it out instead", key)
 	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(ptr); err != nil {
+	// Request members are scalars, times and string maps: no nested struct
+	// could hide an unknown field, so a plain Unmarshal is strict enough.
+	if err := json.Unmarshal(raw, ptr); err != nil {
 		return fieldValueError(key, raw, ptr, err)
 	}
 	return nil
