@@ -212,4 +212,3 @@ func loadDemo(ctx context.Context, db *store.DB, logger *slog.Logger) error {
 	logger.Info("loaded the demo dataset", "identities", n, "try", "warden identities list --unowned")
 	return nil
 }
-
