@@ -35,6 +35,8 @@ type Client struct {
 	http      *http.Client
 	maxBytes  int64
 	userAgent string
+	timeout   time.Duration
+	custom    bool // http came from WithHTTPClient
 }
 
 // Option configures a Client.
@@ -42,11 +44,14 @@ type Option func(*Client)
 
 // WithHTTPClient makes the client send requests through hc instead of its
 // own http.Client. hc's Timeout and redirect policy are then the caller's.
-func WithHTTPClient(hc *http.Client) Option { return func(c *Client) { c.http = hc } }
+func WithHTTPClient(hc *http.Client) Option {
+	return func(c *Client) { c.http, c.custom = hc, true }
+}
 
 // WithTimeout bounds each request, from dialling to reading the body.
-// Zero means no limit beyond the request context.
-func WithTimeout(d time.Duration) Option { return func(c *Client) { c.http.Timeout = d } }
+// Zero means no limit beyond the request context. It does not apply to a
+// client given with WithHTTPClient.
+func WithTimeout(d time.Duration) Option { return func(c *Client) { c.timeout = d } }
 
 // WithMaxResponseBytes limits the size of a response body the client will
 // read; a larger response is an error rather than unbounded memory use.
@@ -77,15 +82,18 @@ func New(baseURL, token string, opts ...Option) (*Client, error) {
 		token:     token,
 		maxBytes:  DefaultMaxResponseBytes,
 		userAgent: "warden-client",
-		http: &http.Client{
-			Timeout: DefaultTimeout,
-			// A redirect would silently turn a PATCH into a GET or send
-			// the token somewhere else: report it instead.
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-		},
+		timeout:   DefaultTimeout,
 	}
 	for _, opt := range opts {
 		opt(c)
+	}
+	if !c.custom {
+		c.http = &http.Client{
+			Timeout: c.timeout,
+			// A redirect would silently turn a PATCH into a GET or send
+			// the token somewhere else: report it instead.
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		}
 	}
 	return c, nil
 }
