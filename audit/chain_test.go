@@ -74,7 +74,10 @@ func TestVerifier_DetectsTampering(t *testing.T) {
 		{"EditedAction", func(rs []*warden.AuditRecord) []*warden.AuditRecord { rs[1].Action = "identity.create"; return rs }, 2, "edited"},
 		{"EditedTarget", func(rs []*warden.AuditRecord) []*warden.AuditRecord { rs[0].TargetID = "id-2"; return rs }, 1, "edited"},
 		{"EditedBefore", func(rs []*warden.AuditRecord) []*warden.AuditRecord { rs[3].Before = json.RawMessage(`{}`); return rs }, 4, "edited"},
-		{"EditedAfter", func(rs []*warden.AuditRecord) []*warden.AuditRecord { rs[3].After = json.RawMessage(`{"owner":"x"}`); return rs }, 4, "edited"},
+		{"EditedAfter", func(rs []*warden.AuditRecord) []*warden.AuditRecord {
+			rs[3].After = json.RawMessage(`{"owner":"x"}`)
+			return rs
+		}, 4, "edited"},
 		{"EditedTimeByOneMicrosecond", func(rs []*warden.AuditRecord) []*warden.AuditRecord {
 			rs[4].Time = rs[4].Time.Add(time.Microsecond)
 			return rs
