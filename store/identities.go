@@ -170,6 +170,11 @@ func (db *DB) FindIdentities(ctx context.Context, f warden.IdentityFilter) ([]*w
 	}
 	if f.Status != "" {
 		add("status = ?", string(f.Status))
+		if f.Status != warden.StatusActive {
+			// The same text as the partial index's predicate, so that
+			// SQLite's planner can use identities_not_active.
+			add("status <> 'active'")
+		}
 	}
 	if f.Environment != "" {
 		add("environment = ?", f.Environment)

@@ -49,7 +49,8 @@ func openSQLite(path string) (*sql.DB, error) {
 	q.Add("_pragma", "busy_timeout(10000)")
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "synchronous(FULL)")
-	q.Add("_pragma", "cache_size(-65536)") // 64 MiB per connection: indexes of 100k identities stay in memory
+	q.Add("_pragma", "cache_size(-65536)")       // 64 MiB per connection: indexes of 100k identities stay in memory
+	q.Add("_pragma", "wal_autocheckpoint(8192)") // checkpoint every 32 MiB of WAL: hot index pages are copied once, not per commit
 	q.Set("_txlock", "immediate")
 	db, err := sql.Open("sqlite", "file:"+(&url.URL{Path: path}).EscapedPath()+"?"+q.Encode())
 	if err != nil {

@@ -6,6 +6,9 @@ import (
 	"strings"
 )
 
+// maxRowsPerInsert bounds the rows of one multi-row INSERT.
+var maxRowsPerInsert = 500
+
 func whereClause(conds []string) string {
 	if len(conds) == 0 {
 		return ""
@@ -17,8 +20,8 @@ func whereClause(conds []string) string {
 // as many rows per statement as the dialect's parameter limit allows.
 func (db *DB) insertRows(ctx context.Context, tx *sql.Tx, table string, cols []string, n int, row func(i int) []any) error {
 	per := db.dialect.maxParams() / len(cols)
-	if per > 500 {
-		per = 500
+	if per > maxRowsPerInsert {
+		per = maxRowsPerInsert
 	}
 	tuple := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ")"
 	head := "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES "
