@@ -23,61 +23,78 @@ const importChunk = 500
 // latest time; status is never changed by an import.
 func (db *DB) ImportIdentities(ctx context.Context, in []*warden.Identity) (warden.ImportResult, error) {
 	var res warden.ImportResult
-	seen := make(map[[2]string]bool, len(in))
-	for n, i := range in {
-		if err := i.Validate(); err != nil {
-			return res, fmt.Errorf("identity %d (%s): %w", n, i.ExternalID, err)
-		}
-		key := [2]string{string(i.Provider), i.ExternalID}
-		if seen[key] {
-			return res, warden.Errorf(warden.EINVALID, "identity %d: provider %s external id %q appears twice in the import", n, i.Provider, i.ExternalID)
-		}
-		seen[key] = true
-		i.FirstSeenAt, i.LastUsedAt, i.NextReviewAt = truncPtr(i.FirstSeenAt), truncPtr(i.LastUsedAt), truncPtr(i.NextReviewAt)
+	if err := prepareImport(in); err != nil {
+		return res, err
 	}
 	err := db.tx(ctx, func(tx *sql.Tx) error {
-		res = warden.ImportResult{}
-		existing, err := db.findByExternalIDs(ctx, tx, in)
-		if err != nil {
-			return err
-		}
-		now := db.now()
-		var create []*warden.Identity
-		var entries []auditEntry
-		for _, i := range in {
-			old, ok := existing[[2]string{string(i.Provider), i.ExternalID}]
-			if !ok {
-				created := *i
-				created.ID, created.CreatedAt, created.UpdatedAt = newID(), now, now
-				i.ID, i.CreatedAt, i.UpdatedAt = created.ID, now, now
-				create = append(create, &created)
-				entries = append(entries, auditEntry{action: "identity.create", targetType: "identity", targetID: created.ID, after: &created})
-				res.Created++
-				continue
-			}
-			merged := mergeImported(old, i)
-			if identityEqual(old, merged) {
-				*i = *old
-				res.Unchanged++
-				continue
-			}
-			merged.UpdatedAt = now
-			if err := db.writeIdentity(ctx, tx, merged, !maps.Equal(old.Labels, merged.Labels)); err != nil {
-				return fmt.Errorf("import: update %s: %w", old.ID, err)
-			}
-			*i = *merged
-			entries = append(entries, auditEntry{action: "identity.update", targetType: "identity", targetID: old.ID, before: old, after: merged})
-			res.Updated++
-		}
-		if err := db.insertIdentities(ctx, tx, create); err != nil {
-			return fmt.Errorf("import: insert: %w", err)
-		}
-		return db.appendAudit(ctx, tx, entries...)
+		var err error
+		res, err = db.importIdentitiesTx(ctx, tx, in)
+		return err
 	})
 	if err != nil {
 		return warden.ImportResult{}, err
 	}
 	return res, nil
+}
+
+// prepareImport validates identities to import, rejects duplicates and
+// truncates their times to the stored precision.
+func prepareImport(in []*warden.Identity) error {
+	seen := make(map[[2]string]bool, len(in))
+	for n, i := range in {
+		if err := i.Validate(); err != nil {
+			return fmt.Errorf("identity %d (%s): %w", n, i.ExternalID, err)
+		}
+		key := [2]string{string(i.Provider), i.ExternalID}
+		if seen[key] {
+			return warden.Errorf(warden.EINVALID, "identity %d: provider %s external id %q appears twice in the import", n, i.Provider, i.ExternalID)
+		}
+		seen[key] = true
+		i.FirstSeenAt, i.LastUsedAt, i.NextReviewAt = truncPtr(i.FirstSeenAt), truncPtr(i.LastUsedAt), truncPtr(i.NextReviewAt)
+	}
+	return nil
+}
+
+// importIdentitiesTx upserts identities already validated by the caller
+// inside tx, auditing each change, and sets their ids and stored fields.
+func (db *DB) importIdentitiesTx(ctx context.Context, tx *sql.Tx, in []*warden.Identity) (warden.ImportResult, error) {
+	var res warden.ImportResult
+	existing, err := db.findByExternalIDs(ctx, tx, in)
+	if err != nil {
+		return res, err
+	}
+	now := db.now()
+	var create []*warden.Identity
+	var entries []auditEntry
+	for _, i := range in {
+		old, ok := existing[[2]string{string(i.Provider), i.ExternalID}]
+		if !ok {
+			created := *i
+			created.ID, created.CreatedAt, created.UpdatedAt = newID(), now, now
+			i.ID, i.CreatedAt, i.UpdatedAt = created.ID, now, now
+			create = append(create, &created)
+			entries = append(entries, auditEntry{action: "identity.create", targetType: "identity", targetID: created.ID, after: &created})
+			res.Created++
+			continue
+		}
+		merged := mergeImported(old, i)
+		if identityEqual(old, merged) {
+			*i = *old
+			res.Unchanged++
+			continue
+		}
+		merged.UpdatedAt = now
+		if err := db.writeIdentity(ctx, tx, merged, !maps.Equal(old.Labels, merged.Labels)); err != nil {
+			return res, fmt.Errorf("import: update %s: %w", old.ID, err)
+		}
+		*i = *merged
+		entries = append(entries, auditEntry{action: "identity.update", targetType: "identity", targetID: old.ID, before: old, after: merged})
+		res.Updated++
+	}
+	if err := db.insertIdentities(ctx, tx, create); err != nil {
+		return res, fmt.Errorf("import: insert: %w", err)
+	}
+	return res, db.appendAudit(ctx, tx, entries...)
 }
 
 // findByExternalIDs loads the existing identities matching the import's
