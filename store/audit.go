@@ -67,7 +67,7 @@ func (db *DB) appendAudit(ctx context.Context, tx *sql.Tx, entries ...auditEntry
 	if _, err := tx.ExecContext(ctx, db.q("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1"), seq, prev); err != nil {
 		return fmt.Errorf("advance audit head: %w", err)
 	}
-	return nil
+	return db.queueChanges(ctx, tx, entries)
 }
 
 func auditJSON(v any) (json.RawMessage, error) {

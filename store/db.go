@@ -28,6 +28,9 @@ type DB struct {
 	// Now returns the current time; tests replace it. Stored times are kept
 	// at microsecond precision.
 	Now func() time.Time
+
+	// changes announces committed changes (notify.go).
+	changes changeHub
 }
 
 var (
@@ -98,11 +101,14 @@ func (db *DB) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	}
 	if err := fn(tx); err != nil {
 		_ = tx.Rollback()
+		db.publishCommitted(tx, false)
 		return err
 	}
 	if err := tx.Commit(); err != nil {
+		db.publishCommitted(tx, false)
 		return fmt.Errorf("commit: %w", db.mapError(err))
 	}
+	db.publishCommitted(tx, true)
 	return nil
 }
 

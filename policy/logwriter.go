@@ -1,0 +1,184 @@
+package policy
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	cedar "github.com/cedar-policy/cedar-go"
+	"github.com/cedar-policy/cedar-go/types"
+	"github.com/google/uuid"
+
+	"github.com/warden-nhi/warden"
+)
+
+// Decision-log batching: the decision path only enqueues; one goroutine
+// encodes and writes batches, so no decision waits for the database. When
+// the queue is full (the database is slower than the decisions) records are
+// dropped and counted rather than slowing every request.
+const (
+	logQueueSize  = 8192
+	logBatchSize  = 500
+	logFlushEvery = 100 * time.Millisecond
+)
+
+type pendingDecision struct {
+	record    *warden.DecisionRecord
+	request   cedar.Request
+	principal *types.Entity
+	entities  types.EntityMap
+}
+
+// LoggedRequest is the form of a logged decision's request: everything the
+// decision was computed from (the enriched principal among the entities),
+// so that replay evaluates candidate policies on the same facts.
+type LoggedRequest struct {
+	Principal types.EntityUID `json:"principal"`
+	Action    types.EntityUID `json:"action"`
+	Resource  types.EntityUID `json:"resource"`
+	Context   types.Record    `json:"context"`
+	Entities  types.EntityMap `json:"entities"`
+}
+
+type decisionWriter struct {
+	log     warden.DecisionLog
+	events  warden.EventService
+	logger  *slog.Logger
+	queue   chan *pendingDecision
+	dropped atomic.Int64
+	done    sync.WaitGroup
+	started atomic.Bool
+}
+
+func newDecisionWriter(log warden.DecisionLog, events warden.EventService, logger *slog.Logger) *decisionWriter {
+	return &decisionWriter{log: log, events: events, logger: logger, queue: make(chan *pendingDecision, logQueueSize)}
+}
+
+func (w *decisionWriter) enqueue(p *pendingDecision) {
+	select {
+	case w.queue <- p:
+	default:
+		if w.dropped.Add(1)%1000 == 1 {
+			w.logger.Warn("decision log queue is full; dropping decision records", "dropped", w.dropped.Load())
+		}
+	}
+}
+
+// run writes batches until ctx ends, then drains the queue.
+func (w *decisionWriter) run(ctx context.Context) {
+	w.done.Add(1)
+	w.started.Store(true)
+	defer w.done.Done()
+	tick := time.NewTicker(logFlushEvery)
+	defer tick.Stop()
+	batch := make([]*pendingDecision, 0, logBatchSize)
+	flush := func(ctx context.Context) {
+		if len(batch) > 0 {
+			w.write(ctx, batch)
+			batch = batch[:0]
+		}
+	}
+	for {
+		select {
+		case p := <-w.queue:
+			batch = append(batch, p)
+			if len(batch) == logBatchSize {
+				flush(ctx)
+			}
+		case <-tick.C:
+			flush(ctx)
+		case <-ctx.Done():
+			final := context.WithoutCancel(ctx)
+			for {
+				select {
+				case p := <-w.queue:
+					batch = append(batch, p)
+					if len(batch) == logBatchSize {
+						flush(final)
+					}
+				default:
+					flush(final)
+					return
+				}
+			}
+		}
+	}
+}
+
+// wait blocks until run has drained the queue.
+func (w *decisionWriter) wait() {
+	if w.started.Load() {
+		w.done.Wait()
+	}
+}
+
+func (w *decisionWriter) write(ctx context.Context, batch []*pendingDecision) {
+	records := make([]*warden.DecisionRecord, len(batch))
+	events := make([]*warden.Event, 0, len(batch))
+	for i, p := range batch {
+		ents := make(types.EntityMap, len(p.entities)+1)
+		for k, v := range p.entities {
+			ents[k] = v
+		}
+		if p.principal != nil {
+			ents[p.principal.UID] = *p.principal
+		}
+		b, err := json.Marshal(LoggedRequest{Principal: p.request.Principal, Action: p.request.Action, Resource: p.request.Resource, Context: recordOrEmpty(p.request.Context), Entities: ents})
+		if err != nil {
+			b = []byte("{}")
+		}
+		p.record.Request = b
+		records[i] = p.record
+		events = append(events, decisionEvent(p))
+	}
+	if w.log != nil {
+		if err := w.log.RecordDecisions(ctx, records); err != nil {
+			w.logger.Error("write decision log", "records", len(records), "error", err)
+		}
+	}
+	if w.events != nil {
+		if _, err := w.events.RecordEvents(ctx, events); err != nil {
+			w.logger.Error("record decision events", "events", len(events), "error", err)
+		}
+	}
+}
+
+func recordOrEmpty(v types.Value) types.Record {
+	if r, ok := v.(types.Record); ok {
+		return r
+	}
+	return types.Record{}
+}
+
+// decisionEvent is a decision as an activity event for monitoring.
+func decisionEvent(p *pendingDecision) *warden.Event {
+	r := p.record
+	ev := &warden.Event{
+		ID: uuid.Must(uuid.NewV7()).String(), Time: r.Time, Source: "warden-pdp", RawID: r.ID,
+		SourceRef: "decision-log", IdentityID: r.IdentityID, Provider: warden.ProviderWarden,
+		Principal: r.Principal.ID, Action: r.Action.ID, Resource: r.Resource.Type + "::" + r.Resource.ID,
+		Outcome: warden.OutcomeAllow,
+	}
+	if r.Decision != "allow" {
+		ev.Outcome = warden.OutcomeDeny
+	}
+	ctx := recordOrEmpty(p.request.Context)
+	if v, ok := ctx.Get("source_ip"); ok {
+		if s, ok := v.(types.String); ok {
+			ev.SourceIP = string(s)
+		}
+	}
+	if tok, ok := ctx.Get("token"); ok {
+		if rec, ok := tok.(types.Record); ok {
+			if jti, ok := rec.Get("jti"); ok {
+				if s, ok := jti.(types.String); ok {
+					ev.CredentialID = string(s)
+				}
+			}
+		}
+	}
+	return ev
+}
