@@ -38,7 +38,7 @@ type Finding struct {
 	Preview        string `json:"preview"`
 
 	// Identity is filled by correlation with the inventory.
-	Identity *Correlation `json:"identity,omitempty"`
+	Identity *warden.BlastRadius `json:"identity,omitempty"`
 }
 
 // Location is where a finding is, for baselines and messages:

@@ -1,6 +1,8 @@
 package scan
 
 import (
+	"github.com/warden-nhi/warden"
+
 	"bytes"
 	"encoding/json"
 	"os"
@@ -262,7 +264,7 @@ func TestBaseline_AcceptsKnownFindings(t *testing.T) {
 func TestTable_ShowsLocationRuleAndIdentity(t *testing.T) {
 	fs := []Finding{
 		{Rule: "aws-access-key-id", File: "ci.yml", Line: 3, Preview: "AKIA****", Commit: "0123456789abcdef0123",
-			Identity: &Correlation{ExternalID: "arn:aws:iam::402118867530:user/ci", Owner: "team-platform"}},
+			Identity: &warden.BlastRadius{ExternalID: "arn:aws:iam::402118867530:user/ci", Owner: "team-platform"}},
 		{Rule: "jwt", File: "a b.js", Line: 9, Preview: "eyJh****"},
 	}
 	var buf bytes.Buffer
