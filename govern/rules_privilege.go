@@ -69,14 +69,25 @@ func wildcardReason(g *warden.Grant) string {
 			}
 			continue
 		}
-		if strings.Contains(a, "*") && anyResource(g) {
-			return fmt.Sprintf("%q on every resource", a)
-		}
-		if svc, act, ok := strings.Cut(a, ":"); ok && act == "*" {
+		svc, act, _ := strings.Cut(a, ":")
+		switch {
+		case act == "*":
 			return fmt.Sprintf("every %s action (%q)", svc, a)
+		case strings.Contains(act, "*") && anyResource(g) && !readOnlyPattern(act):
+			return fmt.Sprintf("%q on every resource", a)
 		}
 	}
 	return ""
+}
+
+// readOnlyPrefixes start action patterns that only read ("Get*",
+// "Describe*"); such wildcards are the norm for monitoring and are not
+// reported.
+var readOnlyPrefixes = []string{"get", "list", "describe", "read", "view", "search", "lookup", "batchget", "head"}
+
+func readOnlyPattern(act string) bool {
+	prefix, _, _ := strings.Cut(strings.ToLower(act), "*")
+	return prefix != "" && slices.Contains(readOnlyPrefixes, prefix)
 }
 
 func grantEvidence(g *warden.Grant, why string) map[string]any {

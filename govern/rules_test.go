@@ -129,7 +129,8 @@ var ruleCases = map[string][]struct {
 	},
 	"wildcard-permissions": {
 		{"ServiceStar", with(perm([]string{"s3:*"}, []string{"arn:aws:s3:::orders"}, "inline:s3")), 1},
-		{"GetStarOnAll", with(perm([]string{"s3:Get*"}, []string{"*"}, "inline:s3")), 1},
+		{"PutStarOnAll", with(perm([]string{"s3:Put*"}, []string{"*"}, "inline:s3")), 1},
+		{"ReadOnlyWildcardsOnAll", with(perm([]string{"cloudwatch:Get*", "ec2:Describe*", "s3:List*"}, []string{"*"}, "inline:monitoring")), 0},
 		{"RBACVerbStar", with(perm([]string{"* secrets"}, nil, "Role/ns/secret-admin")), 1},
 		{"AdminIsNotCountedTwice", with(perm([]string{"*"}, []string{"*"}, "inline:admin")), 0},
 		{"Narrow", with(perm([]string{"get secrets"}, nil, "Role/ns/reader")), 0},

@@ -41,7 +41,7 @@ func checkConsoleAccess(s *Snapshot, _ *env) []Hit {
 			}}
 		}
 	}
-	if v := labelValue(s.Identity, "password_enabled", "console_access", "login_profile"); strings.EqualFold(v, "true") {
+	if v := labelValue(s.Identity, "password_enabled", "console_password", "console_access", "login_profile"); strings.EqualFold(v, "true") {
 		return []Hit{{
 			Detail:   "The identity has a console password (login profile).",
 			Evidence: map[string]any{"password_enabled": true},
