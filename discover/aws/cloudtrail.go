@@ -1,0 +1,343 @@
+package aws
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/warden-nhi/warden"
+	"github.com/warden-nhi/warden/discover"
+)
+
+// ctRecord is the part of a CloudTrail record warden uses. Everything else
+// (requestParameters beyond a few names, responseElements, ...) is skipped
+// by the decoder without being stored.
+type ctRecord struct {
+	EventVersion string    `json:"eventVersion"`
+	EventTime    time.Time `json:"eventTime"`
+	EventSource  string    `json:"eventSource"`
+	EventName    string    `json:"eventName"`
+	EventType    string    `json:"eventType"`
+	EventID      string    `json:"eventID"`
+	AWSRegion    string    `json:"awsRegion"`
+	SourceIP     string    `json:"sourceIPAddress"`
+	UserAgent    string    `json:"userAgent"`
+	ErrorCode    string    `json:"errorCode"`
+	Recipient    string    `json:"recipientAccountId"`
+	// SessionCredentialFromConsole is "true" for calls made from the AWS
+	// console with session credentials.
+	SessionCredentialFromConsole string `json:"sessionCredentialFromConsole"`
+	UserIdentity                 struct {
+		Type             string `json:"type"`
+		PrincipalID      string `json:"principalId"`
+		Arn              string `json:"arn"`
+		AccountID        string `json:"accountId"`
+		AccessKeyID      string `json:"accessKeyId"`
+		UserName         string `json:"userName"`
+		InvokedBy        string `json:"invokedBy"`
+		IdentityProvider string `json:"identityProvider"`
+		SessionContext   struct {
+			SessionIssuer struct {
+				Type     string `json:"type"`
+				Arn      string `json:"arn"`
+				UserName string `json:"userName"`
+			} `json:"sessionIssuer"`
+			WebIDFederationData struct {
+				FederatedProvider string `json:"federatedProvider"`
+			} `json:"webIdFederationData"`
+		} `json:"sessionContext"`
+	} `json:"userIdentity"`
+	RequestParameters struct {
+		RoleArn    string `json:"roleArn"`
+		BucketName string `json:"bucketName"`
+		Key        string `json:"key"`
+		SecretID   string `json:"secretId"`
+		Name       string `json:"name"`
+		UserName   string `json:"userName"`
+	} `json:"requestParameters"`
+	ResponseElements struct {
+		ConsoleLogin string `json:"ConsoleLogin"`
+	} `json:"responseElements"`
+	Resources []struct {
+		ARN string `json:"ARN"`
+	} `json:"resources"`
+}
+
+// Actor is the identity behind a CloudTrail record, as warden names it.
+type Actor struct {
+	Principal string
+	Session   string
+	Identity  *warden.Identity // nil when the actor is not an NHI warden tracks (root, AWS services)
+}
+
+// CloudTrailParser streams CloudTrail records from an S3-delivered log
+// file ({"Records":[...]}) or JSON Lines (one record per line), holding
+// one record in memory at a time.
+type CloudTrailParser struct {
+	ref     string
+	dec     *json.Decoder
+	wrapped bool // inside {"Records":[...]}
+	done    bool
+	n       int
+	rec     ctRecord
+}
+
+// recordsPrefix is how an S3-delivered CloudTrail file starts.
+var recordsPrefix = []byte(`"Records"`)
+
+// NewCloudTrailParser prepares to read r (plain; see discover.Open for
+// gzip). ref names the input in errors and in the events' SourceRef.
+func NewCloudTrailParser(r *bufio.Reader, ref string) (*CloudTrailParser, error) {
+	p := &CloudTrailParser{ref: ref}
+	first, err := discover.FirstByte(r)
+	if err != nil {
+		return nil, discover.DecodeError(ref, 0, 0, err)
+	}
+	if first == 0 {
+		p.done = true
+		return p, nil
+	}
+	if first != '{' {
+		return nil, discover.Malformed(ref, 0, `expected {"Records":[...]} or JSON Lines of CloudTrail records, found %q`, first)
+	}
+	head, _ := r.Peek(4096)
+	rest := bytes.TrimLeft(head[1:], " \t\r\n")
+	p.wrapped = bytes.HasPrefix(rest, recordsPrefix)
+	p.dec = json.NewDecoder(r)
+	if p.wrapped {
+		if err := p.openRecords(); err != nil {
+			return nil, err
+		}
+	}
+	return p, nil
+}
+
+// openRecords consumes `{"Records":[`.
+func (p *CloudTrailParser) openRecords() error {
+	for _, want := range []any{json.Delim('{'), "Records", json.Delim('[')} {
+		tok, err := p.dec.Token()
+		if err != nil {
+			return discover.DecodeError(p.ref, 0, p.dec.InputOffset(), err)
+		}
+		if tok != want {
+			return discover.Malformed(p.ref, 0, `expected {"Records":[...]}`)
+		}
+	}
+	return nil
+}
+
+// Next decodes the next record into the parser's buffer and reports
+// whether there was one. Records is the count so far.
+func (p *CloudTrailParser) Next() (bool, error) {
+	if p.done {
+		return false, nil
+	}
+	if p.wrapped && !p.dec.More() {
+		// `]` and the rest of the top-level object (other members are
+		// not expected, but tolerated), then nothing else.
+		if _, err := p.dec.Token(); err != nil {
+			return false, discover.DecodeError(p.ref, p.n+1, p.dec.InputOffset(), err)
+		}
+		for p.dec.More() {
+			var skip json.RawMessage
+			if _, err := p.dec.Token(); err != nil {
+				return false, discover.DecodeError(p.ref, p.n+1, p.dec.InputOffset(), err)
+			}
+			if err := p.dec.Decode(&skip); err != nil {
+				return false, discover.DecodeError(p.ref, p.n+1, p.dec.InputOffset(), err)
+			}
+		}
+		if _, err := p.dec.Token(); err != nil {
+			return false, discover.DecodeError(p.ref, p.n+1, p.dec.InputOffset(), err)
+		}
+		if _, err := p.dec.Token(); err != io.EOF {
+			return false, discover.Malformed(p.ref, 0, "data after the end of the Records object")
+		}
+		p.done = true
+		return false, nil
+	}
+	p.rec = ctRecord{}
+	err := p.dec.Decode(&p.rec)
+	if err == io.EOF && !p.wrapped {
+		p.done = true
+		return false, nil
+	}
+	p.n++
+	if err != nil {
+		return false, discover.DecodeError(p.ref, p.n, p.dec.InputOffset(), err)
+	}
+	return true, nil
+}
+
+// Records returns how many records were read.
+func (p *CloudTrailParser) Records() int { return p.n }
+
+// Event normalises the current record into e and returns its actor. e is
+// overwritten completely.
+func (p *CloudTrailParser) Event(e *warden.Event) (Actor, error) {
+	r := &p.rec
+	if r.EventID == "" || r.EventTime.IsZero() || r.EventName == "" || r.EventSource == "" {
+		return Actor{}, discover.Malformed(p.ref, p.n, "a CloudTrail record needs eventID, eventTime, eventSource and eventName")
+	}
+	actor := actorOf(r)
+	*e = warden.Event{
+		Time: r.EventTime.UTC(), Source: SourceCloudTrail, RawID: r.EventID, SourceRef: p.ref,
+		Provider: warden.ProviderAWS, Principal: actor.Principal, Session: actor.Session,
+		CredentialID: r.UserIdentity.AccessKeyID,
+		Action:       serviceOf(r.EventSource) + ":" + r.EventName,
+		Resource:     resourceOf(r),
+		SourceIP:     r.SourceIP, UserAgent: r.UserAgent, Region: r.AWSRegion,
+		Outcome: outcomeOf(r), ErrorCode: r.ErrorCode,
+		Interactive: r.EventType == "AwsConsoleSignIn" || r.SessionCredentialFromConsole == "true",
+	}
+	if actor.Identity != nil && actor.Identity.Provider != warden.ProviderAWS {
+		e.Provider = actor.Identity.Provider
+	}
+	if e.Outcome != warden.OutcomeAllow && e.ErrorCode == "" && r.ResponseElements.ConsoleLogin == "Failure" {
+		e.ErrorCode = "ConsoleLoginFailure"
+	}
+	clip(e)
+	return actor, nil
+}
+
+// clip keeps every text field of an event within the store's limits.
+func clip(e *warden.Event) {
+	for _, s := range []*string{&e.RawID, &e.Principal, &e.CredentialID, &e.Session, &e.Action, &e.Resource, &e.SourceIP, &e.UserAgent, &e.Region, &e.ErrorCode} {
+		if len(*s) > 1024 {
+			*s = discover.CleanText(*s, 1024)
+		}
+	}
+}
+
+// serviceOf turns "s3.amazonaws.com" into "s3", the IAM action prefix.
+func serviceOf(eventSource string) string {
+	svc, _, _ := strings.Cut(eventSource, ".")
+	return svc
+}
+
+func resourceOf(r *ctRecord) string {
+	switch {
+	case len(r.Resources) > 0 && r.Resources[0].ARN != "":
+		return r.Resources[0].ARN
+	case r.RequestParameters.RoleArn != "":
+		return r.RequestParameters.RoleArn
+	case r.RequestParameters.BucketName != "":
+		if r.RequestParameters.Key != "" {
+			return "arn:aws:s3:::" + r.RequestParameters.BucketName + "/" + r.RequestParameters.Key
+		}
+		return "arn:aws:s3:::" + r.RequestParameters.BucketName
+	case r.RequestParameters.SecretID != "":
+		return r.RequestParameters.SecretID
+	case r.RequestParameters.UserName != "":
+		return "user/" + r.RequestParameters.UserName
+	case r.RequestParameters.Name != "":
+		return r.RequestParameters.Name
+	}
+	return ""
+}
+
+// deniedCodes are CloudTrail error codes that mean access was refused.
+var deniedCodes = map[string]bool{
+	"AccessDenied": true, "AccessDeniedException": true, "UnauthorizedOperation": true,
+	"Client.UnauthorizedOperation": true, "UnauthorizedAccess": true, "Forbidden": true,
+	"AuthorizationError": true, "InvalidClientTokenId": true, "SignatureDoesNotMatch": true,
+}
+
+func outcomeOf(r *ctRecord) warden.Outcome {
+	switch {
+	case r.ResponseElements.ConsoleLogin == "Failure":
+		return warden.OutcomeDeny
+	case r.ErrorCode == "":
+		return warden.OutcomeAllow
+	case deniedCodes[r.ErrorCode]:
+		return warden.OutcomeDeny
+	}
+	return warden.OutcomeError
+}
+
+// actorOf resolves who made the call from userIdentity.
+func actorOf(r *ctRecord) Actor {
+	u := &r.UserIdentity
+	issuer := u.SessionContext.SessionIssuer
+	label := func(id *warden.Identity) *warden.Identity {
+		id.Labels = map[string]string{"discovered-by": SourceCloudTrail}
+		if a := accountOf(id.ExternalID); a != "" {
+			id.Labels["aws-account"] = a
+		} else if u.AccountID != "" {
+			id.Labels["aws-account"] = u.AccountID
+		}
+		return id
+	}
+	switch u.Type {
+	case "IAMUser":
+		name := u.UserName
+		if name == "" {
+			name = lastSegment(u.Arn)
+		}
+		return Actor{Principal: u.Arn, Identity: label(&warden.Identity{Kind: warden.KindCloudUser, Provider: warden.ProviderAWS, ExternalID: u.Arn, Name: name})}
+	case "AssumedRole":
+		session := lastSegment(u.Arn)
+		if issuer.Arn == "" {
+			return Actor{Principal: u.Arn, Session: session}
+		}
+		return Actor{Principal: issuer.Arn, Session: session, Identity: label(&warden.Identity{
+			Kind: warden.KindCloudRole, Provider: warden.ProviderAWS, ExternalID: issuer.Arn, Name: orDefault(issuer.UserName, lastSegment(issuer.Arn)),
+		})}
+	case "FederatedUser":
+		if issuer.Arn != "" {
+			return Actor{Principal: issuer.Arn, Session: lastSegment(u.Arn), Identity: label(&warden.Identity{
+				Kind: warden.KindCloudUser, Provider: warden.ProviderAWS, ExternalID: issuer.Arn, Name: orDefault(issuer.UserName, lastSegment(issuer.Arn)),
+			})}
+		}
+		return Actor{Principal: u.Arn}
+	case "WebIdentityUser", "WebIdentity":
+		return webIdentityActor(r)
+	case "AWSService":
+		return Actor{Principal: orDefault(u.InvokedBy, r.SourceIP)}
+	case "Root":
+		return Actor{Principal: orDefault(u.Arn, "arn:aws:iam::"+u.AccountID+":root")}
+	}
+	return Actor{Principal: orDefault(u.Arn, u.PrincipalID)}
+}
+
+// webIdentityActor names the external workload that called
+// AssumeRoleWithWebIdentity: its OIDC subject at its provider. GitHub
+// Actions subjects become GitHub CI identities.
+func webIdentityActor(r *ctRecord) Actor {
+	u := &r.UserIdentity
+	provider := orDefault(u.IdentityProvider, u.SessionContext.WebIDFederationData.FederatedProvider)
+	subject := u.UserName
+	if subject == "" {
+		subject = u.PrincipalID
+	}
+	if subject == "" {
+		return Actor{Principal: provider}
+	}
+	labels := map[string]string{"discovered-by": SourceCloudTrail, "oidc-provider": discover.CleanText(provider, warden.MaxLabelValueLen)}
+	id := &warden.Identity{Kind: warden.KindWorkload, Provider: "oidc",
+		ExternalID: discover.CleanText(provider+"#"+subject, warden.MaxExternalIDLen), Name: discover.CleanText(subject, warden.MaxNameLen), Labels: labels}
+	if strings.Contains(provider, "token.actions.githubusercontent.com") {
+		id.Kind, id.Provider, id.ExternalID = warden.KindCIIdentity, warden.ProviderGitHub, discover.CleanText(subject, warden.MaxExternalIDLen)
+	}
+	return Actor{Principal: id.ExternalID, Identity: id}
+}
+
+func lastSegment(arn string) string {
+	if i := strings.LastIndexByte(arn, '/'); i >= 0 {
+		return arn[i+1:]
+	}
+	if i := strings.LastIndexByte(arn, ':'); i >= 0 {
+		return arn[i+1:]
+	}
+	return arn
+}
+
+func orDefault(s, def string) string {
+	if s != "" {
+		return s
+	}
+	return def
+}

@@ -1,0 +1,187 @@
+package aws
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/warden-nhi/warden"
+	"github.com/warden-nhi/warden/discover"
+	"github.com/warden-nhi/warden/store"
+	"github.com/warden-nhi/warden/store/storetest"
+)
+
+// trailGenerator streams a synthetic S3-delivery CloudTrail file of n
+// records made from the sample's records, each with its own event id and
+// time and one of 200 principals, without holding the file in memory.
+type trailGenerator struct {
+	templates [][]byte
+	n, i      int
+	buf       bytes.Buffer
+	done      bool
+}
+
+func newTrailGenerator(tb testing.TB, n int) *trailGenerator {
+	var file struct{ Records []json.RawMessage }
+	if err := json.Unmarshal(readSample(tb, "cloudtrail/northwind-2026-02-28.json"), &file); err != nil {
+		tb.Fatal(err)
+	}
+	g := &trailGenerator{n: n}
+	for _, r := range file.Records {
+		var compact bytes.Buffer
+		_ = json.Compact(&compact, r)
+		g.templates = append(g.templates, compact.Bytes())
+	}
+	g.buf.WriteString(`{"Records":[`)
+	return g
+}
+
+var base = time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)
+
+func (g *trailGenerator) Read(p []byte) (int, error) {
+	for g.buf.Len() < len(p) && !g.done {
+		if g.i == g.n {
+			g.buf.WriteString("]}")
+			g.done = true
+			break
+		}
+		if g.i > 0 {
+			g.buf.WriteByte(',')
+		}
+		t := g.templates[g.i%len(g.templates)]
+		rec := bytes.Replace(t, []byte(`"eventID":"0c8e1f3a-6b2d-4d5e-9f10-1a2b3c4d5e`), []byte(fmt.Sprintf(`"eventID":"%08d-6b2d-4d5e-9f10-1a2b3c4d5e`, g.i)), 1)
+		rec = bytes.Replace(rec, []byte(`"eventTime":"2026-02-28T`), []byte(`"eventTime":"`+base.Add(time.Duration(g.i)*time.Second).Format("2006-01-02")+`T`), 1)
+		rec = bytes.Replace(rec, []byte(`user/shadow-sync`), []byte(fmt.Sprintf("user/shadow-%03d", g.i%200)), 1)
+		g.buf.Write(rec)
+		g.i++
+	}
+	if g.buf.Len() == 0 && g.done {
+		return 0, io.EOF
+	}
+	return g.buf.Read(p)
+}
+
+// BenchmarkCloudTrailParse measures parse+normalise against a decode-only
+// baseline (encoding/json skipping every record into a RawMessage) in the
+// same run. Budget: >= 100,000 events/s on one core.
+func BenchmarkCloudTrailParse(b *testing.B) {
+	const records = 20000
+	file, err := io.ReadAll(newTrailGenerator(b, records))
+	if err != nil {
+		b.Fatal(err)
+	}
+	bytesPer := int64(len(file))
+	b.Run("baseline-decode-raw", func(b *testing.B) {
+		b.SetBytes(bytesPer)
+		for b.Loop() {
+			dec := json.NewDecoder(bufio.NewReaderSize(bytes.NewReader(file), 64<<10))
+			var raw struct{ Records []json.RawMessage }
+			if err := dec.Decode(&raw); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(records*b.N)/b.Elapsed().Seconds(), "events/s")
+	})
+	b.Run("parse-normalise", func(b *testing.B) {
+		b.SetBytes(bytesPer)
+		for b.Loop() {
+			in, _ := discover.Open(bytes.NewReader(file), "bench.json", 0)
+			p, err := NewCloudTrailParser(in, "bench.json")
+			if err != nil {
+				b.Fatal(err)
+			}
+			var e warden.Event
+			for {
+				ok, err := p.Next()
+				if err != nil {
+					b.Fatal(err)
+				}
+				if !ok {
+					break
+				}
+				if _, err := p.Event(&e); err != nil {
+					b.Fatal(err)
+				}
+			}
+			if p.Records() != records {
+				b.Fatalf("parsed %d records", p.Records())
+			}
+		}
+		b.ReportMetric(float64(records*b.N)/b.Elapsed().Seconds(), "events/s")
+	})
+}
+
+// BenchmarkCloudTrailImport measures the end-to-end import (parse,
+// normalise, resolve identities, insert, last-use updates) into SQLite and
+// PostgreSQL. Budget: >= 20,000 events/s into SQLite.
+func BenchmarkCloudTrailImport(b *testing.B) {
+	const records = 20000
+	for _, tc := range []struct {
+		name string
+		open func(testing.TB) *store.DB
+	}{{"sqlite", storetest.OpenSQLite}, {"postgres", storetest.OpenPostgres}} {
+		b.Run(tc.name, func(b *testing.B) {
+			for b.Loop() {
+				b.StopTimer()
+				db := tc.open(b)
+				b.StartTimer()
+				rep, err := (&CloudTrailImporter{Store: db}).Import(importCtx(), newTrailGenerator(b, records), "bench.json")
+				if err != nil {
+					b.Fatal(err)
+				}
+				if rep.Events.Created != records {
+					b.Fatalf("stored %d events", rep.Events.Created)
+				}
+			}
+			b.ReportMetric(float64(records*b.N)/b.Elapsed().Seconds(), "events/s")
+		})
+	}
+}
+
+// peakHeapWhileParsing parses n generated records and returns the largest
+// live heap seen, sampled every 2,000 records after a GC.
+func peakHeapWhileParsing(t *testing.T, n int) uint64 {
+	in, _ := discover.Open(newTrailGenerator(t, n), "mem.json", 0)
+	p, err := NewCloudTrailParser(in, "mem.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var peak uint64
+	var ms runtime.MemStats
+	var e warden.Event
+	for i := 0; ; i++ {
+		ok, err := p.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !ok {
+			break
+		}
+		if _, err := p.Event(&e); err != nil {
+			t.Fatal(err)
+		}
+		if i%2000 == 0 {
+			runtime.GC()
+			runtime.ReadMemStats(&ms)
+			peak = max(peak, ms.HeapAlloc)
+		}
+	}
+	return peak
+}
+
+func TestCloudTrailParse_MemoryFlatWhenInputGrows10x(t *testing.T) {
+	if testing.Short() {
+		t.Skip("parses 110,000 records")
+	}
+	small := peakHeapWhileParsing(t, 10000)
+	large := peakHeapWhileParsing(t, 100000)
+	t.Logf("peak live heap: %d KiB for 10,000 records, %d KiB for 100,000", small>>10, large>>10)
+	if float64(large) > 1.5*float64(small)+(1<<20) {
+		t.Fatalf("peak heap grew from %d to %d bytes when the input grew 10x: the parser is not streaming", small, large)
+	}
+}
