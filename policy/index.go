@@ -173,10 +173,20 @@ func (c *candidateList) Len() int {
 }
 
 // ancestorScratch walks the transitive parents of an entity, guarding
-// against cycles in user-supplied hierarchies.
+// against cycles in user-supplied hierarchies. Hierarchies are shallow, so
+// the visited set is a slice: no map is allocated per request.
 type ancestorScratch struct {
-	seen  map[types.EntityUID]struct{}
+	seen  []types.EntityUID
 	queue []types.EntityUID
+}
+
+func (s *ancestorScratch) visited(uid types.EntityUID) bool {
+	for _, v := range s.seen {
+		if v == uid {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *ancestorScratch) walk(uid types.EntityUID, entities types.EntityGetter, visit func(types.EntityUID)) {
@@ -184,23 +194,18 @@ func (s *ancestorScratch) walk(uid types.EntityUID, entities types.EntityGetter,
 	if !ok || e.Parents.Len() == 0 {
 		return
 	}
-	if s.seen == nil {
-		s.seen = map[types.EntityUID]struct{}{}
-	} else {
-		clear(s.seen)
-	}
+	s.seen = append(s.seen[:0], uid)
 	s.queue = s.queue[:0]
-	s.seen[uid] = struct{}{}
 	for p := range e.Parents.All() {
 		s.queue = append(s.queue, p)
 	}
 	for len(s.queue) > 0 {
 		a := s.queue[len(s.queue)-1]
 		s.queue = s.queue[:len(s.queue)-1]
-		if _, dup := s.seen[a]; dup {
+		if s.visited(a) {
 			continue
 		}
-		s.seen[a] = struct{}{}
+		s.seen = append(s.seen, a)
 		visit(a)
 		if pe, ok := entities.Get(a); ok {
 			for p := range pe.Parents.All() {
