@@ -97,7 +97,10 @@ func DecodeError(ref string, record int, offset int64, err error) error {
 	}
 	var syntax *json.SyntaxError
 	var typ *json.UnmarshalTypeError
+	var scan *SyntaxError
 	switch {
+	case errors.As(err, &scan):
+		return Malformed(ref, record, "%s", scan.Error())
 	case errors.As(err, &syntax):
 		return Malformed(ref, record, "malformed JSON at byte offset %d: %s", syntax.Offset, trimJSON(syntax.Error()))
 	case errors.As(err, &typ):
@@ -109,7 +112,10 @@ func DecodeError(ref string, record int, offset int64, err error) error {
 	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
 		return Malformed(ref, record, "the input ends in the middle of a JSON value (byte offset %d)", offset)
 	}
-	return Malformed(ref, record, "cannot decode JSON at byte offset %d: %s", offset, trimJSON(err.Error()))
+	if offset > 0 {
+		return Malformed(ref, record, "cannot decode JSON at byte offset %d: %s", offset, trimJSON(err.Error()))
+	}
+	return Malformed(ref, record, "%s", trimJSON(err.Error()))
 }
 
 func trimJSON(s string) string {

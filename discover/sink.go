@@ -13,17 +13,23 @@ const DefaultBatchSize = 2000
 
 // ActivitySink collects parsed events and the identities of their actors
 // and stores them through a warden.ActivityRecorder, one transaction per
-// full batch. A batch that is never flushed (because the input turned out
-// to be malformed) writes nothing.
+// full batch. A full batch is stored in the background while the caller
+// goes on parsing the next one (at most one batch is in flight), so
+// parsing and writing overlap. A batch that is never flushed (because the
+// input turned out to be malformed) writes nothing. Call Close at the end,
+// and Wait before reading the report after an error.
 type ActivitySink struct {
 	rec    warden.ActivityRecorder
 	report *warden.ImportReport
 	size   int
-	// Progress, when set, is called after each stored batch.
+	// Progress, when set, is called after each stored batch, from the
+	// goroutine that stored it.
 	Progress func(*warden.ImportReport)
 
 	events     []*warden.Event
 	principals map[warden.IdentityRef]*warden.Identity
+	order      []*warden.Identity
+	inflight   chan error
 }
 
 // NewActivitySink returns a sink that adds its counts to report.
@@ -35,13 +41,14 @@ func NewActivitySink(rec warden.ActivityRecorder, report *warden.ImportReport, s
 }
 
 // Add queues an event and, when not nil, the identity of its actor; a full
-// batch is stored before Add returns.
+// batch is handed to the background writer before Add returns.
 func (s *ActivitySink) Add(ctx context.Context, e *warden.Event, principal *warden.Identity) error {
 	s.events = append(s.events, e)
 	if principal != nil {
 		ref := warden.IdentityRef{Provider: principal.Provider, ExternalID: principal.ExternalID}
 		if _, ok := s.principals[ref]; !ok {
 			s.principals[ref] = principal
+			s.order = append(s.order, principal)
 		}
 	}
 	if len(s.events) >= s.size {
@@ -50,26 +57,51 @@ func (s *ActivitySink) Add(ctx context.Context, e *warden.Event, principal *ward
 	return nil
 }
 
-// Flush stores the queued events.
+// Flush starts storing the queued events, after the batch in flight (if
+// any) is stored.
 func (s *ActivitySink) Flush(ctx context.Context) error {
-	if len(s.events) == 0 && len(s.principals) == 0 {
+	if err := s.Wait(); err != nil {
+		return err
+	}
+	if len(s.events) == 0 && len(s.order) == 0 {
 		return nil
 	}
-	batch := warden.ActivityBatch{Events: s.events, Principals: make([]*warden.Identity, 0, len(s.principals))}
-	for _, p := range s.principals {
-		batch.Principals = append(batch.Principals, p)
-	}
-	res, err := s.rec.RecordActivity(ctx, batch)
-	if err != nil {
-		return fmt.Errorf("%s: store events: %w", s.report.Ref, err)
-	}
-	AddActivity(s.report, res)
-	s.events = s.events[:0:0]
+	batch := warden.ActivityBatch{Events: s.events, Principals: s.order}
+	s.events, s.order = make([]*warden.Event, 0, s.size), nil
 	clear(s.principals)
-	if s.Progress != nil {
-		s.Progress(s.report)
-	}
+	done := make(chan error, 1)
+	s.inflight = done
+	go func() {
+		res, err := s.rec.RecordActivity(ctx, batch)
+		if err != nil {
+			done <- fmt.Errorf("%s: store events: %w", s.report.Ref, err)
+			return
+		}
+		AddActivity(s.report, res)
+		if s.Progress != nil {
+			s.Progress(s.report)
+		}
+		done <- nil
+	}()
 	return nil
+}
+
+// Wait waits for the batch in flight and returns its error.
+func (s *ActivitySink) Wait() error {
+	if s.inflight == nil {
+		return nil
+	}
+	err := <-s.inflight
+	s.inflight = nil
+	return err
+}
+
+// Close stores what is queued and waits until everything is stored.
+func (s *ActivitySink) Close(ctx context.Context) error {
+	if err := s.Flush(ctx); err != nil {
+		return err
+	}
+	return s.Wait()
 }
 
 // AddActivity adds an activity batch's counts to report.

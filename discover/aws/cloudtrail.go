@@ -3,7 +3,6 @@ package aws
 import (
 	"bufio"
 	"bytes"
-	"encoding/json"
 	"io"
 	"strings"
 	"time"
@@ -77,12 +76,12 @@ type Actor struct {
 // file ({"Records":[...]}) or JSON Lines (one record per line), holding
 // one record in memory at a time.
 type CloudTrailParser struct {
-	ref     string
-	dec     *json.Decoder
-	wrapped bool // inside {"Records":[...]}
-	done    bool
-	n       int
-	rec     ctRecord
+	ref    string
+	in     *bufio.Reader
+	values *discover.ValueReader
+	done   bool
+	n      int
+	rec    ctRecord
 }
 
 // recordsPrefix is how an S3-delivered CloudTrail file starts.
@@ -91,7 +90,7 @@ var recordsPrefix = []byte(`"Records"`)
 // NewCloudTrailParser prepares to read r (plain; see discover.Open for
 // gzip). ref names the input in errors and in the events' SourceRef.
 func NewCloudTrailParser(r *bufio.Reader, ref string) (*CloudTrailParser, error) {
-	p := &CloudTrailParser{ref: ref}
+	p := &CloudTrailParser{ref: ref, in: r, values: discover.NewValueReader(r)}
 	first, err := discover.FirstByte(r)
 	if err != nil {
 		return nil, discover.DecodeError(ref, 0, 0, err)
@@ -105,71 +104,61 @@ func NewCloudTrailParser(r *bufio.Reader, ref string) (*CloudTrailParser, error)
 	}
 	head, _ := r.Peek(4096)
 	rest := bytes.TrimLeft(head[1:], " \t\r\n")
-	p.wrapped = bytes.HasPrefix(rest, recordsPrefix)
-	p.dec = json.NewDecoder(r)
-	if p.wrapped {
-		if err := p.openRecords(); err != nil {
-			return nil, err
+	if bytes.HasPrefix(rest, recordsPrefix) {
+		// Consume `{"Records"` and then `:` and `[`.
+		r.Discard(len(head) - len(rest) + len(recordsPrefix))
+		for _, want := range []byte{':', '['} {
+			b, err := discover.FirstByte(r)
+			if err != nil || b != want {
+				return nil, discover.Malformed(ref, 0, `expected {"Records":[...]}`)
+			}
+			r.ReadByte()
 		}
+		p.values.InArray = true
 	}
 	return p, nil
 }
 
-// openRecords consumes `{"Records":[`.
-func (p *CloudTrailParser) openRecords() error {
-	for _, want := range []any{json.Delim('{'), "Records", json.Delim('[')} {
-		tok, err := p.dec.Token()
-		if err != nil {
-			return discover.DecodeError(p.ref, 0, p.dec.InputOffset(), err)
-		}
-		if tok != want {
-			return discover.Malformed(p.ref, 0, `expected {"Records":[...]}`)
-		}
-	}
-	return nil
-}
-
 // Next decodes the next record into the parser's buffer and reports
-// whether there was one. Records is the count so far.
+// whether there was one.
 func (p *CloudTrailParser) Next() (bool, error) {
 	if p.done {
 		return false, nil
 	}
-	if p.wrapped && !p.dec.More() {
-		// `]` and the rest of the top-level object (other members are
-		// not expected, but tolerated), then nothing else.
-		if _, err := p.dec.Token(); err != nil {
-			return false, discover.DecodeError(p.ref, p.n+1, p.dec.InputOffset(), err)
-		}
-		for p.dec.More() {
-			var skip json.RawMessage
-			if _, err := p.dec.Token(); err != nil {
-				return false, discover.DecodeError(p.ref, p.n+1, p.dec.InputOffset(), err)
-			}
-			if err := p.dec.Decode(&skip); err != nil {
-				return false, discover.DecodeError(p.ref, p.n+1, p.dec.InputOffset(), err)
-			}
-		}
-		if _, err := p.dec.Token(); err != nil {
-			return false, discover.DecodeError(p.ref, p.n+1, p.dec.InputOffset(), err)
-		}
-		if _, err := p.dec.Token(); err != io.EOF {
-			return false, discover.Malformed(p.ref, 0, "data after the end of the Records object")
-		}
+	wrapped := p.values.InArray
+	data, err := p.values.Next()
+	if err == io.EOF {
 		p.done = true
-		return false, nil
-	}
-	p.rec = ctRecord{}
-	err := p.dec.Decode(&p.rec)
-	if err == io.EOF && !p.wrapped {
-		p.done = true
+		if wrapped {
+			return false, p.closeWrapper()
+		}
 		return false, nil
 	}
 	p.n++
 	if err != nil {
-		return false, discover.DecodeError(p.ref, p.n, p.dec.InputOffset(), err)
+		return false, discover.DecodeError(p.ref, p.n, 0, err)
+	}
+	p.rec = ctRecord{Resources: p.rec.Resources[:0]}
+	if err := decodeRecord(data, &p.rec); err != nil {
+		return false, discover.DecodeError(p.ref, p.n, 0, err)
 	}
 	return true, nil
+}
+
+// closeWrapper checks that only `}` follows the Records array.
+func (p *CloudTrailParser) closeWrapper() error {
+	b, err := discover.FirstByte(p.in)
+	if err != nil {
+		return discover.DecodeError(p.ref, 0, 0, err)
+	}
+	if b != '}' {
+		return discover.Malformed(p.ref, 0, "expected } after the Records array")
+	}
+	p.in.ReadByte()
+	if b, err := discover.FirstByte(p.in); err != nil || b != 0 {
+		return discover.Malformed(p.ref, 0, "data after the end of the Records object")
+	}
+	return nil
 }
 
 // Records returns how many records were read.

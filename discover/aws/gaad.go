@@ -80,12 +80,12 @@ type groupDetail struct {
 }
 
 type roleDetail struct {
-	Path                     string           `json:"Path"`
-	RoleName                 string           `json:"RoleName"`
-	RoleID                   string           `json:"RoleId"`
-	Arn                      string           `json:"Arn"`
-	CreateDate               *time.Time       `json:"CreateDate"`
-	AssumeRolePolicyDocument document         `json:"AssumeRolePolicyDocument"`
+	Path                     string     `json:"Path"`
+	RoleName                 string     `json:"RoleName"`
+	RoleID                   string     `json:"RoleId"`
+	Arn                      string     `json:"Arn"`
+	CreateDate               *time.Time `json:"CreateDate"`
+	AssumeRolePolicyDocument document   `json:"AssumeRolePolicyDocument"`
 	InstanceProfileList      []struct{ InstanceProfileName string }
 	RolePolicyList           []inlinePolicy   `json:"RolePolicyList"`
 	AttachedManagedPolicies  []attachedPolicy `json:"AttachedManagedPolicies"`

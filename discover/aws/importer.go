@@ -102,7 +102,7 @@ func (im *CloudTrailImporter) Import(ctx context.Context, r io.Reader, ref strin
 	for {
 		ok, err := p.Next()
 		if err != nil {
-			return nil, stoppedAt(err, report)
+			return nil, stoppedAt(err, sink, report)
 		}
 		if !ok {
 			break
@@ -110,21 +110,26 @@ func (im *CloudTrailImporter) Import(ctx context.Context, r io.Reader, ref strin
 		e := new(warden.Event)
 		actor, err := p.Event(e)
 		if err != nil {
-			return nil, stoppedAt(err, report)
+			return nil, stoppedAt(err, sink, report)
 		}
 		if err := sink.Add(ctx, e, actor.Identity); err != nil {
+			_ = sink.Wait()
 			return nil, err
 		}
 	}
-	report.Records = p.Records()
-	if err := sink.Flush(ctx); err != nil {
+	if err := sink.Close(ctx); err != nil {
 		return nil, err
 	}
+	report.Records = p.Records()
 	return report, nil
 }
 
-// stoppedAt adds to a parse error how much was stored before it.
-func stoppedAt(err error, report *warden.ImportReport) error {
+// stoppedAt waits for the batch in flight and adds to a parse error how
+// much was stored before it.
+func stoppedAt(err error, sink *discover.ActivitySink, report *warden.ImportReport) error {
+	if werr := sink.Wait(); werr != nil {
+		return werr
+	}
 	if report.Events.Created+report.Events.Unchanged == 0 {
 		return err
 	}
