@@ -27,7 +27,9 @@ type SyntaxError struct {
 	Msg    string
 }
 
-func (e *SyntaxError) Error() string { return fmt.Sprintf("malformed JSON at offset %d: %s", e.Offset, e.Msg) }
+func (e *SyntaxError) Error() string {
+	return fmt.Sprintf("malformed JSON at offset %d: %s", e.Offset, e.Msg)
+}
 func (e *SyntaxError) Unwrap() error { return errSyntax }
 
 // ValueReader reads complete top-level JSON values from a stream, one at a
@@ -184,8 +186,10 @@ func Members(data []byte, fn func(key string, value []byte) error) error {
 			if name, err = String(data[i:end]); err != nil {
 				return err
 			}
+		} else if utf8.Valid(key) {
+			name = string(key)
 		} else {
-			name = string(key) // the compiler avoids copying for map lookups and switches
+			name = string(bytes.ToValidUTF8(key, []byte("\uFFFD")))
 		}
 		i = skipWS(data, end)
 		if i >= len(data) || data[i] != ':' {

@@ -172,6 +172,9 @@ func (p *CloudTrailParser) Event(e *warden.Event) (Actor, error) {
 		return Actor{}, discover.Malformed(p.ref, p.n, "a CloudTrail record needs eventID, eventTime, eventSource and eventName")
 	}
 	actor := actorOf(r)
+	if actor.Identity != nil && actor.Identity.Validate() != nil {
+		actor.Identity = nil // not a usable identity (an empty or oversized ARN): keep the event only
+	}
 	*e = warden.Event{
 		Time: r.EventTime.UTC(), Source: SourceCloudTrail, RawID: r.EventID, SourceRef: p.ref,
 		Provider: warden.ProviderAWS, Principal: actor.Principal, Session: actor.Session,

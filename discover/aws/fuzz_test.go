@@ -37,7 +37,7 @@ func FuzzParseCloudTrail(f *testing.F) {
 				t.Fatalf("outcome %q", e.Event.Outcome)
 			}
 			if e.Identity != nil {
-				if err := e.Identity.Validate(); err != nil && e.Identity.ExternalID != "" {
+				if err := e.Identity.Validate(); err != nil {
 					t.Fatalf("actor identity %+v is not valid: %v", e.Identity, err)
 				}
 			}
