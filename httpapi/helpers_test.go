@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/warden-nhi/warden"
+	"github.com/warden-nhi/warden/scan"
 	"github.com/warden-nhi/warden/store"
 	"github.com/warden-nhi/warden/store/storetest"
 )
@@ -64,6 +65,7 @@ func newTestEnvOn(t *testing.T, db *store.DB) *testEnv {
 		Credentials:  db,
 		Tokens:       db,
 		Audit:        db,
+		Leaks:        scan.NewLedger(scan.LedgerConfig{Leaks: db, Credentials: db, Identities: db, Grants: db, Findings: db}),
 		Ready:        db.Ping,
 		Logger:       slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Registry:     e.registry,

@@ -9,8 +9,11 @@ type keywordIndex struct {
 	next []int32 // next[state<<8|byte] is the following state
 	// out lists, for each state, the rules one of whose keywords ends
 	// there (including keywords that are suffixes of the matched text).
-	out [][]int
+	out [][]kwOut
 }
+
+// kwOut is a keyword that ends in a state: its rule and its length.
+type kwOut struct{ rule, n int }
 
 // newKeywordIndex builds the automaton. keywords[i] are the keywords of
 // rule i; they are matched without regard to ASCII case.
@@ -18,7 +21,7 @@ func newKeywordIndex(keywords [][]string) *keywordIndex {
 	type node struct {
 		child map[byte]int32
 		fail  int32
-		out   []int
+		out   []kwOut
 	}
 	nodes := []node{{child: map[byte]int32{}}}
 	for rule, kws := range keywords {
@@ -34,13 +37,13 @@ func newKeywordIndex(keywords [][]string) *keywordIndex {
 				}
 				s = nxt
 			}
-			if !containsInt(nodes[s].out, rule) {
-				nodes[s].out = append(nodes[s].out, rule)
+			if o := (kwOut{rule, len(kw)}); !containsOut(nodes[s].out, o) {
+				nodes[s].out = append(nodes[s].out, o)
 			}
 		}
 	}
 	// Breadth-first: fill failure links and the complete transition table.
-	idx := &keywordIndex{next: make([]int32, len(nodes)*256), out: make([][]int, len(nodes))}
+	idx := &keywordIndex{next: make([]int32, len(nodes)*256), out: make([][]kwOut, len(nodes))}
 	queue := make([]int32, 0, len(nodes))
 	for c := 0; c < 256; c++ {
 		if nxt, ok := nodes[0].child[byte(c)]; ok {
@@ -53,7 +56,7 @@ func newKeywordIndex(keywords [][]string) *keywordIndex {
 		queue = queue[1:]
 		f := nodes[s].fail
 		for _, r := range nodes[f].out {
-			if !containsInt(nodes[s].out, r) {
+			if !containsOut(nodes[s].out, r) {
 				nodes[s].out = append(nodes[s].out, r)
 			}
 		}
@@ -77,10 +80,9 @@ func newKeywordIndex(keywords [][]string) *keywordIndex {
 	return idx
 }
 
-// hit is a keyword of rule Rule ending at byte offset End-1.
+// hit is a keyword of rule Rule at data[Start:End].
 type hit struct {
-	Rule int
-	End  int
+	Rule, Start, End int
 }
 
 // find appends to hits every keyword occurrence in data, in order of end
@@ -91,8 +93,8 @@ func (k *keywordIndex) find(data []byte, hits []hit) []hit {
 	for i, c := range data {
 		s = next[int(s)<<8|int(c)]
 		if o := out[s]; o != nil {
-			for _, r := range o {
-				hits = append(hits, hit{Rule: r, End: i + 1})
+			for _, k := range o {
+				hits = append(hits, hit{Rule: k.rule, Start: i + 1 - k.n, End: i + 1})
 			}
 		}
 	}
@@ -106,7 +108,7 @@ func lower(c byte) byte {
 	return c
 }
 
-func containsInt(s []int, v int) bool {
+func containsOut(s []kwOut, v kwOut) bool {
 	for _, x := range s {
 		if x == v {
 			return true

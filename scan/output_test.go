@@ -278,3 +278,17 @@ func TestTable_ShowsLocationRuleAndIdentity(t *testing.T) {
 		t.Fatalf("table:\n%s\nwant:\n%s", buf.String(), want)
 	}
 }
+
+// lineWindow returns the bounds of the line holding offset at, clipped to
+// maxWindow bytes either side.
+func lineWindow(data []byte, at int) (int, int) {
+	lo := max(0, at-maxWindow)
+	if i := bytes.LastIndexByte(data[lo:at], '\n'); i >= 0 {
+		lo += i + 1
+	}
+	hi := min(len(data), at+maxWindow)
+	if i := bytes.IndexByte(data[at:hi], '\n'); i >= 0 {
+		hi = at + i
+	}
+	return lo, hi
+}

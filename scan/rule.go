@@ -17,9 +17,19 @@ type Rule struct {
 	Type        warden.CredentialType // what the secret is in warden's inventory
 	Keywords    []string              // literal pre-filter; at least one is required
 
-	// Pattern finds candidates within the line around a keyword; its
-	// SecretGroup-th group (0: the whole match) is the secret.
-	Pattern     *regexp.Regexp
+	// Pattern matches a candidate starting at its keyword (after at most
+	// one boundary character), or, for Named rules, at the start of the
+	// name that holds the keyword; it is tried there only, anchored, so a
+	// line without a match costs almost nothing. Its SecretGroup-th group
+	// (0: the whole match) is the secret.
+	Pattern *regexp.Regexp
+	// Named marks rules whose keyword is part of a name the secret is
+	// assigned to ("aws_secret_access_key = ..."): they are tried only
+	// where an assignment operator follows the name, from its start.
+	Named bool
+	// Inside marks rules whose keyword lies inside the secret: matching
+	// starts at the start of the word holding it.
+	Inside      bool
 	SecretGroup int
 	// MinEntropy rejects secrets whose Shannon entropy (bits per byte) is
 	// lower, such as placeholders; 0 disables the check.

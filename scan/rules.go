@@ -45,7 +45,7 @@ const (
 // assign matches "<name> = value" in the common syntaxes: shell, .env, INI,
 // YAML, JSON, TOML, Go, Python, Ruby, HCL. name is a regexp fragment.
 func assign(name, value string) *regexp.Regexp {
-	return regexp.MustCompile(`(?i)` + name + `["']?\s*(?:=|:=|:|=>|\?=)\s*(?:[bru]?["'` + "`" + `])?` + value + `(?:["'` + "`" + `,;\s\\]|$)`)
+	return regexp.MustCompile(`(?i)[A-Za-z0-9_.\-]*?` + name + `["']?\s*(?:=|:=|:|=>|\?=)\s*(?:[bru]?["'` + "`" + `])?` + value + `(?:["'` + "`" + `,;\s\\]|$)`)
 }
 
 // placeholder reports values that stand for a secret rather than being

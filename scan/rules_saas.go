@@ -28,7 +28,7 @@ func saasRules() []*Rule {
 			Description: "Slack incoming-webhook URL",
 			Type:        typeAPIKey,
 			Keywords:    []string{"hooks.slack.com/"},
-			Pattern:     regexp.MustCompile(`https://hooks\.slack\.com/(?:services|workflows|triggers)/(T[A-Z0-9]{6,12}/[AB][A-Z0-9]{6,12}/[A-Za-z0-9]{24,48})`),
+			Pattern:     regexp.MustCompile(`hooks\.slack\.com/(?:services|workflows|triggers)/(T[A-Z0-9]{6,12}/[AB][A-Z0-9]{6,12}/[A-Za-z0-9]{24,48})`),
 			SecretGroup: 1,
 			MinEntropy:  3.5,
 			Positives: []string{

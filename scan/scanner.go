@@ -11,6 +11,7 @@ package scan
 import (
 	"bytes"
 	"fmt"
+	"regexp"
 	"slices"
 )
 
@@ -20,8 +21,9 @@ const maxWindow = 1024
 
 // Scanner applies a set of rules. It is safe for concurrent use.
 type Scanner struct {
-	rules []*Rule
-	index *keywordIndex
+	rules    []*Rule
+	anchored []*regexp.Regexp // per rule: Pattern anchored at a window's start
+	index    *keywordIndex
 }
 
 // New returns a Scanner for rules (DefaultRules when none are given).
@@ -41,7 +43,14 @@ func New(rules ...*Rule) (*Scanner, error) {
 		seen[r.ID] = true
 		keywords[i] = r.Keywords
 	}
-	return &Scanner{rules: rules, index: newKeywordIndex(keywords)}, nil
+	anchored := make([]*regexp.Regexp, len(rules))
+	for i, r := range rules {
+		if r.Pattern != nil {
+			// One optional boundary character, then the pattern.
+			anchored[i] = regexp.MustCompile(`^(?:[^A-Za-z0-9_])?(` + r.Pattern.String() + `)`)
+		}
+	}
+	return &Scanner{rules: rules, anchored: anchored, index: newKeywordIndex(keywords)}, nil
 }
 
 // Rules returns the scanner's rules.
@@ -67,7 +76,8 @@ func (s *Scanner) Scan(data []byte, loc Loc) []Finding {
 // state is scratch space reused between calls by one goroutine.
 type state struct {
 	hits    []hit
-	until   []int // per rule: offset up to which its windows were scanned
+	until   []int // per rule: end of its last match
+	tried   []int // per rule: start of its last window, plus one
 	matches []found
 }
 
@@ -86,6 +96,11 @@ func (s *Scanner) scan(data []byte, loc Loc, st *state, out []Finding) []Finding
 	}
 	st.until = st.until[:len(s.rules)]
 	clear(st.until)
+	if cap(st.tried) < len(s.rules) {
+		st.tried = make([]int, len(s.rules))
+	}
+	st.tried = st.tried[:len(s.rules)]
+	clear(st.tried)
 	st.matches = st.matches[:0]
 	for _, h := range st.hits {
 		if h.End <= st.until[h.Rule] {
@@ -99,17 +114,24 @@ func (s *Scanner) scan(data []byte, loc Loc, st *state, out []Finding) []Finding
 			}
 			continue
 		}
-		lo, hi := lineWindow(data, h.End-1)
-		st.until[h.Rule] = hi
-		for _, ix := range r.Pattern.FindAllSubmatchIndex(data[lo:hi], -1) {
-			g := r.SecretGroup
-			if ix[2*g] < 0 {
-				continue
-			}
-			m := match{start: lo + ix[0], end: lo + ix[1], secretStart: lo + ix[2*g], secretEnd: lo + ix[2*g+1]}
-			if s.accept(r, data[m.secretStart:m.secretEnd]) {
-				st.matches = append(st.matches, found{h.Rule, m})
-			}
+		lo, hi := s.window(data, r, h)
+		if r.Named && !assignmentFollows(data[h.End:hi]) {
+			continue
+		}
+		if st.tried[h.Rule] == lo+1 {
+			continue // another keyword of the same name
+		}
+		st.tried[h.Rule] = lo + 1
+		ix := s.anchored[h.Rule].FindSubmatchIndex(data[lo:hi])
+		g := r.SecretGroup + 1 // group 1 is the rule's whole pattern
+		if ix == nil || ix[2*g] < 0 {
+			continue
+		}
+		start := lo + ix[2]
+		m := match{start: start, end: lo + ix[3], secretStart: lo + ix[2*g], secretEnd: lo + ix[2*g+1]}
+		if s.accept(r, data[m.secretStart:m.secretEnd]) {
+			st.matches = append(st.matches, found{h.Rule, m})
+			st.until[h.Rule] = m.end
 		}
 	}
 	if len(st.matches) == 0 {
@@ -193,16 +215,45 @@ func (s *Scanner) accept(r *Rule, secret []byte) bool {
 	return r.Check == nil || r.Check(secret)
 }
 
-// lineWindow returns the bounds of the line holding offset at, clipped to
-// maxWindow bytes either side.
-func lineWindow(data []byte, at int) (int, int) {
-	lo := max(0, at-maxWindow)
-	if i := bytes.LastIndexByte(data[lo:at], '\n'); i >= 0 {
-		lo += i + 1
+// window returns where rule r is tried for keyword hit h: from one byte
+// before the keyword (or before the word holding it, for Named rules) to
+// the end of the line, at most maxWindow bytes on.
+func (s *Scanner) window(data []byte, r *Rule, h hit) (int, int) {
+	lo := h.Start
+	if r.Named || r.Inside {
+		for lo > 0 && h.Start-lo < maxWindow && nameByte(data[lo-1]) {
+			lo--
+		}
 	}
-	hi := min(len(data), at+maxWindow)
-	if i := bytes.IndexByte(data[at:hi], '\n'); i >= 0 {
-		hi = at + i
+	if lo > 0 && data[lo-1] != '\n' {
+		lo--
+	}
+	hi := min(len(data), h.Start+maxWindow)
+	if i := bytes.IndexByte(data[h.Start:hi], '\n'); i >= 0 {
+		hi = h.Start + i
 	}
 	return lo, hi
+}
+
+// assignmentFollows reports whether rest (what follows a keyword) goes on
+// with the rest of a name, an optional closing quote, spaces and an
+// assignment operator: a cheap test that spares the regular expression
+// on the many lines that merely mention a token or a password.
+func assignmentFollows(rest []byte) bool {
+	i := 0
+	for i < len(rest) && nameByte(rest[i]) {
+		i++
+	}
+	if i < len(rest) && (rest[i] == '"' || rest[i] == '\'') {
+		i++
+	}
+	for i < len(rest) && (rest[i] == ' ' || rest[i] == '\t') {
+		i++
+	}
+	return i < len(rest) && (rest[i] == '=' || rest[i] == ':' || rest[i] == '?')
+}
+
+// nameByte reports bytes that make up names and tokens.
+func nameByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-' || c == '.'
 }

@@ -58,6 +58,7 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 		newServeCmd(),
 		newAdminCmd(),
 		newAuditCmd(),
+		newScanCmd(),
 	)
 	addClientCommands(root)
 	return root

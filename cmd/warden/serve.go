@@ -18,6 +18,7 @@ import (
 	"github.com/warden-nhi/warden"
 	"github.com/warden-nhi/warden/demo"
 	"github.com/warden-nhi/warden/httpapi"
+	"github.com/warden-nhi/warden/scan"
 	"github.com/warden-nhi/warden/store"
 )
 
@@ -109,6 +110,7 @@ func runServe(ctx context.Context, cfg serveConfig, logw interface{ Write([]byte
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	api := httpapi.New(httpapi.Config{
 		Identities: db, Credentials: db, Tokens: db, Audit: db,
+		Leaks:    scan.NewLedger(scan.LedgerConfig{Leaks: db, Credentials: db, Identities: db, Grants: db, Findings: db}),
 		Ready:    db.Ping,
 		Logger:   logger,
 		Registry: reg,
