@@ -33,12 +33,20 @@ const (
 	PermTokensManage   Permission = "tokens:manage"
 	PermMetricsRead    Permission = "metrics:read"
 	PermAccessApprove  Permission = "access:approve"
+	// PermPolicyRead reads policy versions, entities and the decision log.
+	PermPolicyRead Permission = "policy:read"
+	// PermPolicyWrite pushes, activates and rolls back policies and
+	// stores policy entities.
+	PermPolicyWrite Permission = "policy:write"
+	// PermAuthorize asks the decision point for decisions: the permission
+	// of the API token a proxy (nginx) or a service uses to ask.
+	PermAuthorize Permission = "authorize"
 )
 
 var rolePermissions = map[Role][]Permission{
-	RoleAdmin:    {PermInventoryRead, PermInventoryWrite, PermAuditRead, PermTokensManage, PermMetricsRead, PermAccessApprove},
-	RoleOperator: {PermInventoryRead, PermInventoryWrite, PermAuditRead, PermMetricsRead},
-	RoleAuditor:  {PermInventoryRead, PermAuditRead, PermMetricsRead},
+	RoleAdmin:    {PermInventoryRead, PermInventoryWrite, PermAuditRead, PermTokensManage, PermMetricsRead, PermAccessApprove, PermPolicyRead, PermPolicyWrite, PermAuthorize},
+	RoleOperator: {PermInventoryRead, PermInventoryWrite, PermAuditRead, PermMetricsRead, PermPolicyRead, PermPolicyWrite, PermAuthorize},
+	RoleAuditor:  {PermInventoryRead, PermAuditRead, PermMetricsRead, PermPolicyRead},
 	RoleApprover: {PermInventoryRead, PermAccessApprove},
 }
 

@@ -15,6 +15,7 @@ const maxTokenLen = 512
 var allPermissions = []warden.Permission{
 	warden.PermInventoryRead, warden.PermInventoryWrite, warden.PermAuditRead,
 	warden.PermTokensManage, warden.PermMetricsRead, warden.PermAccessApprove,
+	warden.PermPolicyRead, warden.PermPolicyWrite, warden.PermAuthorize,
 }
 
 type tokenKey struct{}

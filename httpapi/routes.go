@@ -47,15 +47,27 @@ func (s *Server) routeTable() []Route {
 		{"GET", "/v1/credentials/{id}", read, s.handleGetCredential},
 		{"PATCH", "/v1/credentials/{id}", write, s.handleUpdateCredential},
 
-		{"GET", "/v1/leaks", read, s.handleListLeaks},
-		{"POST", "/v1/leaks", write, s.handleReportLeaks},
-
 		{"GET", "/v1/audit", warden.PermAuditRead, s.handleListAudit},
 		{"GET", "/v1/audit/verify", warden.PermAuditRead, s.handleVerifyAudit},
 
 		{"GET", "/v1/tokens", warden.PermTokensManage, s.handleListTokens},
 		{"POST", "/v1/tokens", warden.PermTokensManage, s.handleCreateToken},
 		{"DELETE", "/v1/tokens/{id}", warden.PermTokensManage, s.handleRevokeToken},
+
+		{"POST", "/v1/authorize", warden.PermAuthorize, s.handleAuthorize},
+		{"POST", "/v1/authorize/batch", warden.PermAuthorize, s.handleAuthorizeBatch},
+		{"GET", "/v1/authorize/nginx", warden.PermAuthorize, s.handleNginxAuth},
+		{"GET", "/v1/decisions", warden.PermPolicyRead, s.handleListDecisions},
+		{"GET", "/v1/policies", warden.PermPolicyRead, s.handleListPolicies},
+		{"POST", "/v1/policies", warden.PermPolicyWrite, s.handlePushPolicies},
+		{"POST", "/v1/policies/validate", warden.PermPolicyRead, s.handleValidatePolicies},
+		{"POST", "/v1/policies/rollback", warden.PermPolicyWrite, s.handleRollbackPolicies},
+		{"GET", "/v1/policies/guardrails", warden.PermPolicyRead, s.handleListGuardrails},
+		{"GET", "/v1/policies/{version}", warden.PermPolicyRead, s.handleGetPolicies},
+		{"POST", "/v1/policies/{version}/activate", warden.PermPolicyWrite, s.handleActivatePolicies},
+		{"GET", "/v1/entities", warden.PermPolicyRead, s.handleListEntities},
+		{"POST", "/v1/entities", warden.PermPolicyWrite, s.handlePutEntities},
+		{"DELETE", "/v1/entities/{type}/{id}", warden.PermPolicyWrite, s.handleDeleteEntity},
 	}
 }
 

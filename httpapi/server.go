@@ -26,9 +26,6 @@ type Config struct {
 	Credentials warden.CredentialService
 	Tokens      warden.TokenService
 	Audit       warden.AuditService
-	// Leaks records and lists leaked secrets (scan.Ledger); when nil the
-	// leak routes answer 503.
-	Leaks warden.LeakService
 	// Ready reports whether the server can serve (a database ping); nil
 	// means always ready.
 	Ready func(ctx context.Context) error
@@ -40,6 +37,8 @@ type Config struct {
 	Registry *prometheus.Registry
 	// MaxBodyBytes limits request bodies; 0 means DefaultMaxBodyBytes.
 	MaxBodyBytes int64
+	// Policy wires the policy decision point (authorize.go).
+	Policy PolicyConfig
 }
 
 // Server is warden's REST API. It implements http.Handler.
@@ -48,12 +47,12 @@ type Server struct {
 	credentials  warden.CredentialService
 	tokens       warden.TokenService
 	audit        warden.AuditService
-	leaks        warden.LeakService
 	ready        func(ctx context.Context) error
 	logger       *slog.Logger
 	registry     *prometheus.Registry
 	maxBodyBytes int64
 
+	pdp     pdpServices
 	metrics *metrics
 	mux     *http.ServeMux
 	routes  []Route
@@ -71,7 +70,6 @@ func New(cfg Config) *Server {
 		credentials:  cfg.Credentials,
 		tokens:       cfg.Tokens,
 		audit:        cfg.Audit,
-		leaks:        cfg.Leaks,
 		ready:        cfg.Ready,
 		logger:       cfg.Logger,
 		registry:     cfg.Registry,
@@ -88,6 +86,7 @@ func New(cfg Config) *Server {
 		s.maxBodyBytes = DefaultMaxBodyBytes
 	}
 	s.metrics = newMetrics(s.registry)
+	s.pdp = newPDPServices(cfg)
 	s.routes = s.routeTable()
 	for _, rt := range s.routes {
 		s.mux.Handle(rt.Method+" "+rt.Pattern, s.wrap(rt))
