@@ -47,6 +47,9 @@ func (s *Server) routeTable() []Route {
 		{"GET", "/v1/credentials/{id}", read, s.handleGetCredential},
 		{"PATCH", "/v1/credentials/{id}", write, s.handleUpdateCredential},
 
+		{"GET", "/v1/leaks", read, s.handleListLeaks},
+		{"POST", "/v1/leaks", write, s.handleReportLeaks},
+
 		{"GET", "/v1/audit", warden.PermAuditRead, s.handleListAudit},
 		{"GET", "/v1/audit/verify", warden.PermAuditRead, s.handleVerifyAudit},
 

@@ -26,6 +26,9 @@ type Config struct {
 	Credentials warden.CredentialService
 	Tokens      warden.TokenService
 	Audit       warden.AuditService
+	// Leaks records and lists leaked secrets (scan.Ledger); when nil the
+	// leak routes answer 503.
+	Leaks warden.LeakService
 	// Ready reports whether the server can serve (a database ping); nil
 	// means always ready.
 	Ready func(ctx context.Context) error
@@ -47,6 +50,7 @@ type Server struct {
 	credentials  warden.CredentialService
 	tokens       warden.TokenService
 	audit        warden.AuditService
+	leaks        warden.LeakService
 	ready        func(ctx context.Context) error
 	logger       *slog.Logger
 	registry     *prometheus.Registry
@@ -70,6 +74,7 @@ func New(cfg Config) *Server {
 		credentials:  cfg.Credentials,
 		tokens:       cfg.Tokens,
 		audit:        cfg.Audit,
+		leaks:        cfg.Leaks,
 		ready:        cfg.Ready,
 		logger:       cfg.Logger,
 		registry:     cfg.Registry,
