@@ -50,6 +50,9 @@ func (s *Server) routeTable() []Route {
 		{"GET", "/v1/leaks", read, s.handleListLeaks},
 		{"POST", "/v1/leaks", write, s.handleReportLeaks},
 
+		{"POST", "/v1/imports/{source}", write, s.handleImport},
+		{"GET", "/v1/events", read, s.handleListEvents},
+
 		{"GET", "/v1/audit", warden.PermAuditRead, s.handleListAudit},
 		{"GET", "/v1/audit/verify", warden.PermAuditRead, s.handleVerifyAudit},
 

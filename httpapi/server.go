@@ -40,6 +40,9 @@ type Config struct {
 	Registry *prometheus.Registry
 	// MaxBodyBytes limits request bodies; 0 means DefaultMaxBodyBytes.
 	MaxBodyBytes int64
+	// Discovery wires imports and activity events (imports.go); nil
+	// leaves those routes answering 404.
+	Discovery *Discovery
 	// Policy wires the policy decision point (authorize.go).
 	Policy PolicyConfig
 }
@@ -56,10 +59,11 @@ type Server struct {
 	registry     *prometheus.Registry
 	maxBodyBytes int64
 
-	pdp     pdpServices
-	metrics *metrics
-	mux     *http.ServeMux
-	routes  []Route
+	pdp       pdpServices
+	discovery *Discovery
+	metrics   *metrics
+	mux       *http.ServeMux
+	routes    []Route
 }
 
 // New returns a Server for cfg with defaults filled in. It panics if a
@@ -91,6 +95,7 @@ func New(cfg Config) *Server {
 		s.maxBodyBytes = DefaultMaxBodyBytes
 	}
 	s.metrics = newMetrics(s.registry)
+	s.discovery = cfg.Discovery
 	s.pdp = newPDPServices(cfg)
 	s.routes = s.routeTable()
 	for _, rt := range s.routes {

@@ -61,5 +61,6 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 		newScanCmd(),
 	)
 	addClientCommands(root)
+	root.AddCommand(newImportCmd(), newEventsCmd())
 	return root
 }

@@ -110,10 +110,11 @@ func runServe(ctx context.Context, cfg serveConfig, logw interface{ Write([]byte
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	api := httpapi.New(httpapi.Config{
 		Identities: db, Credentials: db, Tokens: db, Audit: db,
-		Leaks:    scan.NewLedger(scan.LedgerConfig{Leaks: db, Credentials: db, Identities: db, Grants: db, Findings: db}),
-		Ready:    db.Ping,
-		Logger:   logger,
-		Registry: reg,
+		Leaks:     scan.NewLedger(scan.LedgerConfig{Leaks: db, Credentials: db, Identities: db, Grants: db, Findings: db}),
+		Ready:     db.Ping,
+		Logger:    logger,
+		Registry:  reg,
+		Discovery: newDiscovery(db),
 	})
 	srv := &http.Server{
 		Handler:           api,

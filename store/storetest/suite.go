@@ -22,6 +22,8 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Audit", func(t *testing.T) { testAudit(t, open) })
 	t.Run("AuditTampering", func(t *testing.T) { testAuditTampering(t, open) })
 	t.Run("Concurrency", func(t *testing.T) { testConcurrency(t, open) })
+	t.Run("Grants", func(t *testing.T) { testGrants(t, open) })
+	t.Run("Events", func(t *testing.T) { testEvents(t, open) })
 	t.Run("Policies", func(t *testing.T) { testPolicies(t, open) })
 	t.Run("Decisions", func(t *testing.T) { testDecisions(t, open) })
 	t.Run("Issuer", func(t *testing.T) { testIssuer(t, open) })

@@ -1,0 +1,23 @@
+package main
+
+import (
+	"github.com/warden-nhi/warden"
+	"github.com/warden-nhi/warden/discover/aws"
+	"github.com/warden-nhi/warden/httpapi"
+	"github.com/warden-nhi/warden/store"
+)
+
+// importSources lists the sources `warden import` knows, in help order.
+var importSources = []string{aws.SourceIAM, aws.SourceCredentialReport, aws.SourceCloudTrail, "k8s", "k8s-audit", "github-audit", "x509"}
+
+// newDiscovery wires the importers and the event store into the API.
+func newDiscovery(db *store.DB) *httpapi.Discovery {
+	return &httpapi.Discovery{
+		Importers: map[string]warden.Importer{
+			aws.SourceIAM:              &aws.IAMImporter{Store: db},
+			aws.SourceCredentialReport: &aws.CredentialReportImporter{Store: db},
+			aws.SourceCloudTrail:       &aws.CloudTrailImporter{Store: db},
+		},
+		Events: db,
+	}
+}
