@@ -144,3 +144,25 @@ type EventIngester interface {
 	// EINVALID names the first bad event.
 	IngestEvents(ctx context.Context, events []*Event) (IngestResult, error)
 }
+
+// DeadLetter is an alert that could not be delivered after every retry,
+// kept so that an operator can see and replay it.
+type DeadLetter struct {
+	ID          string          `json:"id"`
+	Sink        string          `json:"sink"`   // e.g. "webhook"
+	Target      string          `json:"target"` // the URL, without credentials
+	DetectionID string          `json:"detection_id"`
+	Payload     json.RawMessage `json:"payload"`
+	Attempts    int             `json:"attempts"`
+	LastError   string          `json:"last_error"`
+	CreatedAt   time.Time       `json:"created_at"`
+}
+
+// DeadLetterService records undeliverable alerts.
+type DeadLetterService interface {
+	// RecordDeadLetter stores the dead letter, audited, setting its ID and
+	// CreatedAt.
+	RecordDeadLetter(ctx context.Context, d *DeadLetter) error
+	// FindDeadLetters lists dead letters, newest first.
+	FindDeadLetters(ctx context.Context, limit int) ([]*DeadLetter, error)
+}

@@ -28,6 +28,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Decisions", func(t *testing.T) { testDecisions(t, open) })
 	t.Run("Issuer", func(t *testing.T) { testIssuer(t, open) })
 	t.Run("Leaks", func(t *testing.T) { testLeaks(t, open) })
+	t.Run("Monitor", func(t *testing.T) { testMonitor(t, open) })
 }
 
 // clock is a settable time source for deterministic timestamps.
