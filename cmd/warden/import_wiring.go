@@ -3,6 +3,7 @@ package main
 import (
 	"github.com/warden-nhi/warden"
 	"github.com/warden-nhi/warden/discover/aws"
+	"github.com/warden-nhi/warden/discover/k8s"
 	"github.com/warden-nhi/warden/httpapi"
 	"github.com/warden-nhi/warden/store"
 )
@@ -17,6 +18,7 @@ func newDiscovery(db *store.DB) *httpapi.Discovery {
 			aws.SourceIAM:              &aws.IAMImporter{Store: db},
 			aws.SourceCredentialReport: &aws.CredentialReportImporter{Store: db},
 			aws.SourceCloudTrail:       &aws.CloudTrailImporter{Store: db},
+			k8s.Source:                 &k8s.Importer{Store: db},
 		},
 		Events: db,
 	}
