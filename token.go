@@ -41,12 +41,17 @@ const (
 	// PermAuthorize asks the decision point for decisions: the permission
 	// of the API token a proxy (nginx) or a service uses to ask.
 	PermAuthorize Permission = "authorize"
+	// PermIssuerRead lists registration entries and issued credentials.
+	PermIssuerRead Permission = "issuer:read"
+	// PermIssuerManage creates and deletes registration entries, makes
+	// join tokens and revokes issued credentials.
+	PermIssuerManage Permission = "issuer:manage"
 )
 
 var rolePermissions = map[Role][]Permission{
-	RoleAdmin:    {PermInventoryRead, PermInventoryWrite, PermAuditRead, PermTokensManage, PermMetricsRead, PermAccessApprove, PermPolicyRead, PermPolicyWrite, PermAuthorize},
-	RoleOperator: {PermInventoryRead, PermInventoryWrite, PermAuditRead, PermMetricsRead, PermPolicyRead, PermPolicyWrite, PermAuthorize},
-	RoleAuditor:  {PermInventoryRead, PermAuditRead, PermMetricsRead, PermPolicyRead},
+	RoleAdmin:    {PermInventoryRead, PermInventoryWrite, PermAuditRead, PermTokensManage, PermMetricsRead, PermAccessApprove, PermPolicyRead, PermPolicyWrite, PermAuthorize, PermIssuerRead, PermIssuerManage},
+	RoleOperator: {PermInventoryRead, PermInventoryWrite, PermAuditRead, PermMetricsRead, PermPolicyRead, PermPolicyWrite, PermAuthorize, PermIssuerRead, PermIssuerManage},
+	RoleAuditor:  {PermInventoryRead, PermAuditRead, PermMetricsRead, PermPolicyRead, PermIssuerRead},
 	RoleApprover: {PermInventoryRead, PermAccessApprove},
 }
 

@@ -16,6 +16,7 @@ var allPermissions = []warden.Permission{
 	warden.PermInventoryRead, warden.PermInventoryWrite, warden.PermAuditRead,
 	warden.PermTokensManage, warden.PermMetricsRead, warden.PermAccessApprove,
 	warden.PermPolicyRead, warden.PermPolicyWrite, warden.PermAuthorize,
+	warden.PermIssuerRead, warden.PermIssuerManage,
 }
 
 type tokenKey struct{}

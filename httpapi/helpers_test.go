@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/warden-nhi/warden"
+	"github.com/warden-nhi/warden/issuer"
 	"github.com/warden-nhi/warden/scan"
 	"github.com/warden-nhi/warden/store"
 	"github.com/warden-nhi/warden/store/storetest"
@@ -35,6 +36,7 @@ type testEnv struct {
 	logs     *lockedBuffer
 	tokens   map[warden.Role]string // role -> secret
 	revoked  string                 // secret of a revoked admin token
+	issuer   *issuer.Issuer         // on the same store, IssuerURL = http.URL
 }
 
 // newTestEnv serves a store on a new SQLite file.
@@ -60,6 +62,8 @@ func newTestEnvOn(t *testing.T, db *store.DB) *testEnv {
 	t.Helper()
 	ctx := context.Background()
 	e := &testEnv{db: db, registry: prometheus.NewRegistry(), logs: &lockedBuffer{}, tokens: map[warden.Role]string{}}
+	hs := httptest.NewUnstartedServer(nil)
+	e.issuer = newTestIssuer(t, db, "http://"+hs.Listener.Addr().String())
 	e.srv = New(Config{
 		Identities:   db,
 		Credentials:  db,
@@ -70,8 +74,12 @@ func newTestEnvOn(t *testing.T, db *store.DB) *testEnv {
 		Logger:       slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Registry:     e.registry,
 		MaxBodyBytes: testMaxBody,
+		Issuer:       e.issuer,
+		IssuerStore:  db,
 	})
-	e.http = httptest.NewServer(e.srv)
+	hs.Config.Handler = e.srv
+	hs.Start()
+	e.http = hs
 	t.Cleanup(e.http.Close)
 	for _, role := range warden.Roles {
 		_, secret, err := db.CreateToken(ctx, "test-"+string(role), role)

@@ -74,6 +74,26 @@ func (s *Server) routeTable() []Route {
 		{"GET", "/v1/entities", warden.PermPolicyRead, s.handleListEntities},
 		{"POST", "/v1/entities", warden.PermPolicyWrite, s.handlePutEntities},
 		{"DELETE", "/v1/entities/{type}/{id}", warden.PermPolicyWrite, s.handleDeleteEntity},
+
+		// The issuer: public documents, workload routes (attested
+		// workloads, not API tokens) and administration.
+		{"GET", "/.well-known/openid-configuration", public, s.needIssuer(s.handleDiscovery)},
+		{"GET", "/.well-known/jwks.json", public, s.needIssuer(s.handleJWKS)},
+		{"GET", "/v1/bundle", public, s.needIssuer(s.handleBundle)},
+		{"GET", "/v1/crl", public, s.needIssuer(s.handleCRL)},
+		{"POST", "/v1/svid/x509", workloadAuth, s.handleIssueX509SVID},
+		{"POST", "/v1/svid/jwt", workloadAuth, s.handleIssueJWTSVID},
+		{"POST", "/v1/oauth2/token", workloadAuth, s.handleOAuthToken},
+		{"POST", "/v1/oauth2/introspect", workloadAuth, s.handleOAuthIntrospect},
+		{"POST", "/v1/oauth2/revoke", workloadAuth, s.handleOAuthRevoke},
+		{"GET", "/v1/issuer/entries", warden.PermIssuerRead, s.needIssuer(s.handleListEntries)},
+		{"POST", "/v1/issuer/entries", warden.PermIssuerManage, s.needIssuer(s.handleCreateEntry)},
+		{"GET", "/v1/issuer/entries/{id}", warden.PermIssuerRead, s.needIssuer(s.handleGetEntry)},
+		{"DELETE", "/v1/issuer/entries/{id}", warden.PermIssuerManage, s.needIssuer(s.handleDeleteEntry)},
+		{"POST", "/v1/issuer/entries/{id}/join-tokens", warden.PermIssuerManage, s.needIssuer(s.handleCreateJoinToken)},
+		{"GET", "/v1/issuer/credentials", warden.PermIssuerRead, s.needIssuer(s.handleListIssued)},
+		{"GET", "/v1/issuer/credentials/{id}", warden.PermIssuerRead, s.needIssuer(s.handleGetIssued)},
+		{"POST", "/v1/issuer/revocations", warden.PermIssuerManage, s.needIssuer(s.handleRevokeIssued)},
 	}
 }
 

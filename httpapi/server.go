@@ -45,6 +45,12 @@ type Config struct {
 	Discovery *Discovery
 	// Policy wires the policy decision point (authorize.go).
 	Policy PolicyConfig
+	// Issuer serves the credential issuer's public documents, workload and
+	// OAuth endpoints; IssuerStore its administration (registration
+	// entries, join tokens, issued credentials). When either is nil the
+	// issuer routes answer 503.
+	Issuer      Issuer
+	IssuerStore warden.IssuerStore
 }
 
 // Server is warden's REST API. It implements http.Handler.
@@ -59,11 +65,13 @@ type Server struct {
 	registry     *prometheus.Registry
 	maxBodyBytes int64
 
-	pdp       pdpServices
-	discovery *Discovery
-	metrics   *metrics
-	mux       *http.ServeMux
-	routes    []Route
+	pdp         pdpServices
+	issuer      Issuer
+	issuerStore warden.IssuerStore
+	discovery   *Discovery
+	metrics     *metrics
+	mux         *http.ServeMux
+	routes      []Route
 }
 
 // New returns a Server for cfg with defaults filled in. It panics if a
@@ -97,6 +105,7 @@ func New(cfg Config) *Server {
 	s.metrics = newMetrics(s.registry)
 	s.discovery = cfg.Discovery
 	s.pdp = newPDPServices(cfg)
+	s.issuer, s.issuerStore = cfg.Issuer, cfg.IssuerStore
 	s.routes = s.routeTable()
 	for _, rt := range s.routes {
 		s.mux.Handle(rt.Method+" "+rt.Pattern, s.wrap(rt))
@@ -121,7 +130,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // outermost, then panic recovery, then authentication and authorization.
 func (s *Server) wrap(rt Route) http.Handler {
 	var h http.Handler = rt.handler
-	if rt.Permission != "" {
+	if rt.Permission == workloadAuth {
+		h = s.authenticateWorkload(rt, h)
+	} else if rt.Permission != "" {
 		h = s.authenticate(rt.Permission, h)
 	}
 	h = s.recoverPanics(h)
