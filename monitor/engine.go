@@ -108,6 +108,8 @@ func (en *Engine) Observe(e *warden.Event) []*warden.Detection {
 	if en.cfg.Lateness < 0 {
 		return en.process(a, e)
 	}
+	cp := *e // the caller may reuse e
+	e = &cp
 	i := sort.Search(len(a.pending), func(i int) bool { return a.pending[i].Time.After(e.Time) })
 	a.pending = append(a.pending, nil)
 	copy(a.pending[i+1:], a.pending[i:])
