@@ -62,5 +62,6 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 	)
 	addClientCommands(root)
 	root.AddCommand(newImportCmd(), newEventsCmd())
+	root.AddCommand(newPolicyCmd(), newAuthorizeCmd())
 	return root
 }

@@ -30,6 +30,7 @@ type serveConfig struct {
 	tokenFile string
 	logLevel  string
 	logFormat string
+	pdp       pdpFlags
 }
 
 func newServeCmd() *cobra.Command {
@@ -60,6 +61,7 @@ the SQLite database). With --demo it also loads a fictional organisation's
 	f.StringVar(&cfg.tokenFile, "token-file", "", "where to write the first admin token (default: warden-admin.token next to the SQLite database, or in the working directory for PostgreSQL)")
 	f.StringVar(&cfg.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	f.StringVar(&cfg.logFormat, "log-format", "text", "log format: text or json")
+	addPDPFlags(cmd, &cfg.pdp)
 	return cmd
 }
 
@@ -106,6 +108,16 @@ func runServe(ctx context.Context, cfg serveConfig, logw interface{ Write([]byte
 		}
 	}
 
+	// The policy decision point follows changes until shutdown, then
+	// flushes its decision log before the database closes.
+	pdpCtx, stopPDPCtx := context.WithCancel(ctx)
+	policyCfg, stopPDP, err := startPDP(pdpCtx, db, cfg.pdp, pdpDeps{}, logger)
+	if err != nil {
+		stopPDPCtx()
+		return err
+	}
+	defer func() { stopPDPCtx(); stopPDP() }()
+
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	api := httpapi.New(httpapi.Config{
@@ -115,6 +127,7 @@ func runServe(ctx context.Context, cfg serveConfig, logw interface{ Write([]byte
 		Logger:    logger,
 		Registry:  reg,
 		Discovery: newDiscovery(db),
+		Policy:    policyCfg,
 	})
 	srv := &http.Server{
 		Handler:           api,
