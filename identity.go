@@ -97,6 +97,10 @@ type Identity struct {
 	FirstSeenAt  *time.Time `json:"first_seen_at"`
 	LastUsedAt   *time.Time `json:"last_used_at"`
 	NextReviewAt *time.Time `json:"next_review_at"`
+	// RiskScore (0-100) is derived by governance from the identity's open
+	// findings and exposure; see docs/governance.md. Only the governance
+	// evaluator sets it.
+	RiskScore int `json:"risk_score"`
 }
 
 // Limits on identity fields, enforced by Validate.
@@ -273,7 +277,7 @@ func (u *IdentityUpdate) Apply(identity *Identity) {
 }
 
 // Sort orders accepted by IdentityFilter.Sort. A leading '-' means descending.
-var IdentitySorts = []string{"name", "created_at", "updated_at", "last_used_at", "next_review_at"}
+var IdentitySorts = []string{"name", "created_at", "updated_at", "last_used_at", "next_review_at", "risk_score"}
 
 // IdentityFilter selects identities. Zero fields match everything.
 type IdentityFilter struct {
@@ -289,6 +293,7 @@ type IdentityFilter struct {
 	Sort        string            // one of IdentitySorts, optionally prefixed with '-'; default "created_at"
 	Cursor      string            // opaque, from a previous page
 	Limit       int               // page size; 0 means DefaultPageSize
+	MinRisk     int               // only identities whose risk score is at least this (0-100); 0 matches all
 }
 
 // Validate checks the filter and normalises its page size.
@@ -309,6 +314,9 @@ func (f *IdentityFilter) Validate() error {
 		if !validLabelKey(k) {
 			return FieldErrorf("label", "label key %q is not valid", k)
 		}
+	}
+	if f.MinRisk < 0 || f.MinRisk > 100 {
+		return FieldErrorf("min_risk", "min_risk must be between 0 and 100, got %d", f.MinRisk)
 	}
 	if len(f.Query) > MaxNameLen {
 		return FieldErrorf("q", "search text is longer than %d bytes", MaxNameLen)

@@ -85,6 +85,9 @@ func identityQuery(f warden.IdentityFilter) url.Values {
 		}
 	}
 	set(q, "q", f.Query)
+	if f.MinRisk > 0 {
+		q.Set("min_risk", strconv.Itoa(f.MinRisk))
+	}
 	set(q, "sort", f.Sort)
 	set(q, "cursor", f.Cursor)
 	if f.Limit > 0 {

@@ -76,6 +76,9 @@ func newTestEnvOn(t *testing.T, db *store.DB) *testEnv {
 		MaxBodyBytes: testMaxBody,
 		Issuer:       e.issuer,
 		IssuerStore:  db,
+		Findings:     db,
+		Posture:      db,
+		Governance:   mustEvaluator(t, db),
 	})
 	hs.Config.Handler = e.srv
 	hs.Start()

@@ -4,6 +4,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"time"
 
 	"github.com/warden-nhi/warden"
@@ -124,7 +125,7 @@ type deprovisionRequest struct {
 
 var identityListParams = []string{
 	"kind", "provider", "owner", "unowned", "status", "environment", "managed",
-	"label", "q", "sort", "cursor", "limit",
+	"label", "q", "sort", "cursor", "limit", "min_risk",
 }
 
 func (s *Server) handleListIdentities(w http.ResponseWriter, r *http.Request) {
@@ -160,6 +161,12 @@ func (s *Server) handleListIdentities(w http.ResponseWriter, r *http.Request) {
 	if filter.Limit, err = q.limit(); err != nil {
 		s.Error(w, r, err)
 		return
+	}
+	if v := q.get("min_risk"); v != "" {
+		if filter.MinRisk, err = strconv.Atoi(v); err != nil {
+			s.Error(w, r, warden.FieldErrorf("min_risk", "min_risk must be a whole number between 0 and 100"))
+			return
+		}
 	}
 	if err := filter.Validate(); err != nil {
 		s.Error(w, r, err)

@@ -53,6 +53,15 @@ func (s *Server) routeTable() []Route {
 		{"POST", "/v1/imports/{source}", write, s.handleImport},
 		{"GET", "/v1/events", read, s.handleListEvents},
 
+		{"GET", "/v1/findings", read, s.handleListFindings},
+		{"GET", "/v1/findings/{id}", read, s.handleGetFinding},
+		{"POST", "/v1/findings/{id}/suppress", write, s.handleSuppressFinding},
+		{"POST", "/v1/findings/{id}/unsuppress", write, s.handleUnsuppressFinding},
+		{"GET", "/v1/governance/rules", read, s.handleListRules},
+		{"POST", "/v1/governance/evaluate", write, s.handleEvaluate},
+		{"GET", "/v1/governance/report", read, s.handleReport},
+		{"GET", "/v1/posture", read, s.handleGetPosture},
+
 		{"GET", "/v1/audit", warden.PermAuditRead, s.handleListAudit},
 		{"GET", "/v1/audit/verify", warden.PermAuditRead, s.handleVerifyAudit},
 

@@ -51,6 +51,11 @@ type Config struct {
 	// issuer routes answer 503.
 	Issuer      Issuer
 	IssuerStore warden.IssuerStore
+	// Findings, Posture and Governance serve governance (findings.go,
+	// posture.go, governance.go); when nil those routes answer 503.
+	Findings   warden.FindingService
+	Posture    warden.PostureService
+	Governance warden.GovernanceService
 }
 
 // Server is warden's REST API. It implements http.Handler.
@@ -69,6 +74,9 @@ type Server struct {
 	issuer      Issuer
 	issuerStore warden.IssuerStore
 	discovery   *Discovery
+	findings    warden.FindingService
+	posture     warden.PostureService
+	governance  warden.GovernanceService
 	metrics     *metrics
 	mux         *http.ServeMux
 	routes      []Route
@@ -106,6 +114,7 @@ func New(cfg Config) *Server {
 	s.discovery = cfg.Discovery
 	s.pdp = newPDPServices(cfg)
 	s.issuer, s.issuerStore = cfg.Issuer, cfg.IssuerStore
+	s.findings, s.posture, s.governance = cfg.Findings, cfg.Posture, cfg.Governance
 	s.routes = s.routeTable()
 	for _, rt := range s.routes {
 		s.mux.Handle(rt.Method+" "+rt.Pattern, s.wrap(rt))

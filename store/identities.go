@@ -12,7 +12,7 @@ import (
 	"github.com/warden-nhi/warden"
 )
 
-const identityColumns = "id, kind, provider, external_id, name, owner, purpose, environment, labels, status, status_reason, managed, created_at, updated_at, first_seen_at, last_used_at, next_review_at"
+const identityColumns = "id, kind, provider, external_id, name, owner, purpose, environment, labels, status, status_reason, managed, created_at, updated_at, first_seen_at, last_used_at, next_review_at, risk_score"
 
 func scanIdentity(s interface{ Scan(...any) error }) (*warden.Identity, error) {
 	var i warden.Identity
@@ -20,7 +20,7 @@ func scanIdentity(s interface{ Scan(...any) error }) (*warden.Identity, error) {
 	var created, updated int64
 	var firstSeen, lastUsed, nextReview sql.NullInt64
 	if err := s.Scan(&i.ID, &i.Kind, &i.Provider, &i.ExternalID, &i.Name, &i.Owner, &i.Purpose, &i.Environment,
-		&labels, &i.Status, &i.StatusReason, &i.Managed, &created, &updated, &firstSeen, &lastUsed, &nextReview); err != nil {
+		&labels, &i.Status, &i.StatusReason, &i.Managed, &created, &updated, &firstSeen, &lastUsed, &nextReview, &i.RiskScore); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(labels), &i.Labels); err != nil {
@@ -40,7 +40,7 @@ func identityRow(i *warden.Identity) []any {
 	labels, _ := json.Marshal(i.Labels)
 	return []any{i.ID, string(i.Kind), string(i.Provider), i.ExternalID, i.Name, i.Owner, i.Purpose, i.Environment,
 		string(labels), string(i.Status), i.StatusReason, i.Managed, micro(i.CreatedAt), micro(i.UpdatedAt),
-		microPtr(i.FirstSeenAt), microPtr(i.LastUsedAt), microPtr(i.NextReviewAt), searchText(i)}
+		microPtr(i.FirstSeenAt), microPtr(i.LastUsedAt), microPtr(i.NextReviewAt), i.RiskScore, searchText(i)}
 }
 
 var identityInsertColumns = append(splitColumns(identityColumns), "search")
@@ -137,6 +137,7 @@ var identitySortSpecs = map[string]sortSpec{
 	"next_review_at": {expr: "COALESCE(next_review_at, 0)", numeric: true, value: func(i *warden.Identity) (string, int64) {
 		return "", microPtr(i.NextReviewAt).Int64
 	}},
+	"risk_score": {expr: "risk_score", numeric: true, value: func(i *warden.Identity) (string, int64) { return "", int64(i.RiskScore) }},
 }
 
 // FindIdentities returns a page of identities using keyset pagination on
@@ -193,6 +194,9 @@ func (db *DB) FindIdentities(ctx context.Context, f warden.IdentityFilter) ([]*w
 		} else {
 			add("EXISTS (SELECT 1 FROM identity_labels l WHERE l.identity_id = identities.id AND l.key = ?)", k)
 		}
+	}
+	if f.MinRisk > 0 {
+		add("risk_score >= ?", f.MinRisk)
 	}
 	if f.Query != "" {
 		add(`search LIKE ? ESCAPE '\'`, "%"+escapeLike(strings.ToLower(f.Query))+"%")

@@ -41,8 +41,10 @@ func auditActions(tb testing.TB, db *store.DB, targetType string) map[string]int
 	return out
 }
 
+// testFindings covers findings, risk scores and the posture series.
 func testFindings(t *testing.T, open Opener) {
 	ctx := actorCtx("governor")
+	t.Run("Posture", func(t *testing.T) { testPosture(t, open) })
 	t.Run("RaiseDeduplicates", func(t *testing.T) {
 		db := open(t)
 		c := newClock()
@@ -307,6 +309,38 @@ func testFindings(t *testing.T, open Opener) {
 		}
 		if riskScore(t, db, a.ID) != 42 || riskScore(t, db, b.ID) != 0 {
 			t.Fatalf("scores not stored")
+		}
+		if got, err := db.FindIdentityByID(context.Background(), a.ID); err != nil || got.RiskScore != 42 {
+			t.Fatalf("identity risk = %+v, %v", got, err)
+		}
+		page, _, err := db.FindIdentities(context.Background(), warden.IdentityFilter{MinRisk: 1})
+		if err != nil || len(page) != 1 || page[0].ID != a.ID {
+			t.Fatalf("min_risk filter = %v, %v", page, err)
+		}
+		var order []string
+		f := warden.IdentityFilter{Sort: "-risk_score", Limit: 1}
+		for {
+			page, next, err := db.FindIdentities(context.Background(), f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, i := range page {
+				order = append(order, i.ID)
+			}
+			if next == "" {
+				break
+			}
+			f.Cursor = next
+		}
+		if len(order) != 2 || order[0] != a.ID {
+			t.Fatalf("sort -risk_score = %v, want %s first", order, a.ID)
+		}
+		_, _, err = db.FindIdentities(context.Background(), warden.IdentityFilter{MinRisk: 101})
+		wantCode(t, err, warden.EINVALID)
+		// A re-import keeps the score governance computed.
+		again := sampleRole("ra")
+		if _, err := db.ImportIdentities(ctx, []*warden.Identity{again}); err != nil || again.RiskScore != 42 {
+			t.Fatalf("re-import: risk %d, %v", again.RiskScore, err)
 		}
 		if n, err := db.SetRiskScores(ctx, map[string]int{a.ID: 42}); err != nil || n != 0 {
 			t.Fatalf("unchanged set = %d, %v", n, err)
