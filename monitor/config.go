@@ -34,7 +34,7 @@ type Config struct {
 	DenyWindow  time.Duration
 	DenyBurst   int
 	DenyActions int
-	// DedupeWindow (131072) is how many recent (source, raw id) pairs are
+	// DedupeWindow (65536) is how many recent (source, raw id) pairs are
 	// remembered to drop duplicates.
 	DedupeWindow int
 	// Baselines persists profiles; nil keeps them in memory only.
@@ -69,7 +69,7 @@ func (c *Config) fill() {
 	def(&c.DenyWindow, 5*time.Minute)
 	defInt(&c.DenyBurst, 10)
 	defInt(&c.DenyActions, 4)
-	defInt(&c.DedupeWindow, 1<<17)
+	defInt(&c.DedupeWindow, 1<<16)
 	if c.Now == nil {
 		c.Now = time.Now
 	}

@@ -11,7 +11,7 @@ import (
 // Responder carries out a playbook's actions for detections.
 type Responder struct {
 	Playbook   *Playbook
-	Identities warden.IdentityService  // quarantine, disable; nil: identity actions are skipped
+	Identities warden.IdentityService   // quarantine, disable; nil: identity actions are skipped
 	Revoker    warden.CredentialRevoker // revoke; nil: skipped
 }
 
