@@ -59,6 +59,8 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 		newAdminCmd(),
 		newAuditCmd(),
 		newScanCmd(),
+		newSVIDCmd(),
+		newEntriesCmd(),
 	)
 	addClientCommands(root)
 	root.AddCommand(newImportCmd(), newEventsCmd())

@@ -44,6 +44,9 @@ func wardenBinary(t *testing.T) string {
 }
 
 func TestMain(m *testing.M) {
+	// Servers started by tests seal the issuer's keys under a fixed test
+	// key-encryption key, so restarts on the same database keep working.
+	os.Setenv(envKEK, testKEK)
 	code := m.Run()
 	if wardenBinPath != "" {
 		os.RemoveAll(filepath.Dir(wardenBinPath))

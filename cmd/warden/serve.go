@@ -31,6 +31,7 @@ type serveConfig struct {
 	logLevel  string
 	logFormat string
 	pdp       pdpFlags
+	issuer    issuerFlags
 }
 
 func newServeCmd() *cobra.Command {
@@ -62,6 +63,7 @@ the SQLite database). With --demo it also loads a fictional organisation's
 	f.StringVar(&cfg.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	f.StringVar(&cfg.logFormat, "log-format", "text", "log format: text or json")
 	addPDPFlags(cmd, &cfg.pdp)
+	addIssuerFlags(cmd, &cfg.issuer)
 	return cmd
 }
 
@@ -107,11 +109,15 @@ func runServe(ctx context.Context, cfg serveConfig, logw interface{ Write([]byte
 			return err
 		}
 	}
+	iss, err := startIssuer(ctx, db, cfg.issuer, cfg.demo, ln.Addr(), logger)
+	if err != nil {
+		return err
+	}
 
 	// The policy decision point follows changes until shutdown, then
 	// flushes its decision log before the database closes.
 	pdpCtx, stopPDPCtx := context.WithCancel(ctx)
-	policyCfg, stopPDP, err := startPDP(pdpCtx, db, cfg.pdp, pdpDeps{}, logger)
+	policyCfg, stopPDP, err := startPDP(pdpCtx, db, cfg.pdp, pdpDeps{verifier: iss, revocations: iss}, logger)
 	if err != nil {
 		stopPDPCtx()
 		return err
@@ -128,6 +134,7 @@ func runServe(ctx context.Context, cfg serveConfig, logw interface{ Write([]byte
 		Registry:  reg,
 		Discovery: newDiscovery(db),
 		Policy:    policyCfg,
+		Issuer:    iss, IssuerStore: db,
 	})
 	srv := &http.Server{
 		Handler:           api,
