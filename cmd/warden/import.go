@@ -34,7 +34,8 @@ SOURCE is one of: ` + strings.Join(importSources, ", ") + `.
 
 PATH is a file (plain or gzip), a directory (every regular file in it, recursively, in
 name order), or - for standard input. For x509, PATH may also be HOST:PORT: warden connects
-with TLS from this machine and imports the certificates the endpoint presents.
+with TLS from this machine and imports the certificates the endpoint presents; private-key
+blocks in x509 files are removed before upload, and files of keys only are skipped.
 
 Re-importing the same file changes nothing. A malformed file stops with an error naming the
 file and the record; inventory files are all-or-nothing, logs are stored in batches and a bad
@@ -76,6 +77,10 @@ credentials, grants, events ({created, updated, unchanged}) and warnings.`,
 		}
 		for _, in := range inputs {
 			rep, err := uploadInput(cmd.Context(), c, source, in, cmd.ErrOrStderr())
+			if errors.Is(err, errOnlyPrivateKeys) {
+				fmt.Fprintf(cmd.ErrOrStderr(), "skipped %s: it holds only private keys, which are never uploaded\n", in.name)
+				continue
+			}
 			if err != nil {
 				if t != nil {
 					_ = t.flush(cmd.ErrOrStderr(), "")
@@ -131,7 +136,7 @@ func collectInputs(source string, paths []string, stdin io.Reader) ([]input, err
 			return nil, fmt.Errorf("%s: %w", p, err)
 		}
 		if !st.IsDir() {
-			out = append(out, fileInput(p, st.Size()))
+			out = append(out, fileInput(source, p, st.Size()))
 			continue
 		}
 		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
@@ -143,7 +148,7 @@ func collectInputs(source string, paths []string, stdin io.Reader) ([]input, err
 				if err != nil {
 					return err
 				}
-				out = append(out, fileInput(path, info.Size()))
+				out = append(out, fileInput(source, path, info.Size()))
 			}
 			return nil
 		})
@@ -154,7 +159,11 @@ func collectInputs(source string, paths []string, stdin io.Reader) ([]input, err
 	return out, nil
 }
 
-func fileInput(path string, size int64) input {
+// fileInput uploads a file; for x509, without its private-key blocks.
+func fileInput(source, path string, size int64) input {
+	if source == "x509" {
+		return input{name: path, size: size, open: func() (io.ReadCloser, error) { return openPEMWithoutKeys(path) }}
+	}
 	return input{name: path, size: size, open: func() (io.ReadCloser, error) { return os.Open(path) }}
 }
 

@@ -4,6 +4,7 @@ import (
 	"github.com/warden-nhi/warden"
 	"github.com/warden-nhi/warden/discover/aws"
 	"github.com/warden-nhi/warden/discover/k8s"
+	"github.com/warden-nhi/warden/discover/x509"
 	"github.com/warden-nhi/warden/httpapi"
 	"github.com/warden-nhi/warden/store"
 )
@@ -19,6 +20,7 @@ func newDiscovery(db *store.DB) *httpapi.Discovery {
 			aws.SourceCredentialReport: &aws.CredentialReportImporter{Store: db},
 			aws.SourceCloudTrail:       &aws.CloudTrailImporter{Store: db},
 			k8s.Source:                 &k8s.Importer{Store: db},
+			x509.Source:                &x509.Importer{Store: db},
 		},
 		Events: db,
 	}
