@@ -80,6 +80,15 @@ func (db *DB) ConsumeJoinToken(ctx context.Context, secret string) (*warden.Join
 		if !now.Before(t.ExpiresAt) {
 			return warden.Errorf(warden.EUNAUTHORIZED, "the join token expired")
 		}
+		// An identity that is not active gets nothing, and its token stays
+		// unused so that it still works once the identity is released.
+		var status string
+		if err := tx.QueryRowContext(ctx, db.q("SELECT i.status FROM registration_entries e JOIN identities i ON i.id = e.identity_id WHERE e.id = ?"), t.EntryID).
+			Scan(&status); err != nil && !isNoRows(err) {
+			return fmt.Errorf("consume join token: %w", err)
+		} else if err == nil && status != string(warden.StatusActive) {
+			return warden.Errorf(warden.EFORBIDDEN, "the join token's identity is %s: no credentials are issued to it; the token stays unused", status)
+		}
 		res, err := tx.ExecContext(ctx, db.q("UPDATE join_tokens SET used_at = ? WHERE id = ? AND used_at IS NULL"), micro(now), t.ID)
 		if err != nil {
 			return fmt.Errorf("consume join token: %w", err)

@@ -125,6 +125,29 @@ func testIssuer(t *testing.T, open Opener) {
 		_, _, err = db.CreateJoinToken(ctx, "nope", time.Hour)
 		wantCode(t, err, warden.ENOTFOUND)
 	})
+	t.Run("JoinTokenOfQuarantinedIdentityIsRefusedAndKept", func(t *testing.T) {
+		db := open(t)
+		id, e := issuerEntry(t, db, "suspect", warden.AttestJoinToken)
+		_, secret, err := db.CreateJoinToken(ctx, e.ID, time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range []warden.Status{warden.StatusQuarantined, warden.StatusDisabled} {
+			status := s
+			if _, err := db.UpdateIdentity(ctx, id.ID, warden.IdentityUpdate{Status: &status}); err != nil {
+				t.Fatal(err)
+			}
+			_, err = db.ConsumeJoinToken(ctx, secret)
+			wantCode(t, err, warden.EFORBIDDEN)
+		}
+		active := warden.StatusActive
+		if _, err := db.UpdateIdentity(ctx, id.ID, warden.IdentityUpdate{Status: &active}); err != nil {
+			t.Fatal(err)
+		}
+		if used, err := db.ConsumeJoinToken(ctx, secret); err != nil || used.UsedAt == nil {
+			t.Fatalf("the token was used up while its identity was quarantined: %+v, %v", used, err)
+		}
+	})
 	t.Run("JoinTokenConcurrentUseHasOneWinner", func(t *testing.T) {
 		db := open(t)
 		_, e := issuerEntry(t, db, "billing", warden.AttestJoinToken)
