@@ -164,3 +164,8 @@ func diagnosticStrings(diag cedar.Diagnostic) (policies, errs []string) {
 	sortStrings(errs)
 	return policies, errs
 }
+
+// requestFor builds the Cedar request of a parsed request for principal.
+func requestFor(principal types.EntityUID, p *parsed) cedar.Request {
+	return cedar.Request{Principal: principal, Action: p.action, Resource: p.resource, Context: p.context}
+}
