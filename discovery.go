@@ -65,12 +65,19 @@ type ActivityBatch struct {
 	// are created unmanaged ("not onboarded"); existing ones are left as
 	// they are apart from first-seen and last-used.
 	Principals []*Identity
+	// Credentials seen in use (an AWS access key id in CloudTrail, a
+	// token in a GitHub audit log), attached to a principal of the batch
+	// or an identity in the inventory. Those not recorded yet (by type and
+	// public id, or by fingerprint) are created; recorded ones are left as
+	// they are apart from last-used, which follows the events.
+	Credentials []*ImportedCredential
 }
 
 // ActivityResult counts what recording an activity batch did: events new
 // (Created) or already stored (Unchanged); identities created as not
 // onboarded (Created) or whose first-seen or last-used time moved
-// (Updated); credentials whose last-used time moved (Updated).
+// (Updated); credentials first seen in the batch (Created) or whose
+// last-used time moved (Updated).
 type ActivityResult struct {
 	Events      ImportResult `json:"events"`
 	Identities  ImportResult `json:"identities"`

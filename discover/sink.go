@@ -26,10 +26,12 @@ type ActivitySink struct {
 	// goroutine that stored it.
 	Progress func(*warden.ImportReport)
 
-	events     []*warden.Event
-	principals map[warden.IdentityRef]*warden.Identity
-	order      []*warden.Identity
-	inflight   chan error
+	events      []*warden.Event
+	principals  map[warden.IdentityRef]*warden.Identity
+	order       []*warden.Identity
+	credentials map[[2]string]bool
+	creds       []*warden.ImportedCredential
+	inflight    chan error
 }
 
 // NewActivitySink returns a sink that adds its counts to report.
@@ -37,7 +39,19 @@ func NewActivitySink(rec warden.ActivityRecorder, report *warden.ImportReport, s
 	if size <= 0 {
 		size = DefaultBatchSize
 	}
-	return &ActivitySink{rec: rec, report: report, size: size, principals: map[warden.IdentityRef]*warden.Identity{}}
+	return &ActivitySink{rec: rec, report: report, size: size, principals: map[warden.IdentityRef]*warden.Identity{}, credentials: map[[2]string]bool{}}
+}
+
+// AddCredential queues a credential seen in use, stored with the next
+// batch (see warden.ActivityBatch.Credentials). Call it before Add of the
+// event that used it, so that both land in the same batch. Its identity
+// should be the principal of that event or already in the inventory.
+func (s *ActivitySink) AddCredential(c *warden.ImportedCredential) {
+	key := [2]string{string(c.Credential.Type), c.Credential.PublicID}
+	if !s.credentials[key] {
+		s.credentials[key] = true
+		s.creds = append(s.creds, c)
+	}
 }
 
 // Add queues an event and, when not nil, the identity of its actor; a full
@@ -63,12 +77,13 @@ func (s *ActivitySink) Flush(ctx context.Context) error {
 	if err := s.Wait(); err != nil {
 		return err
 	}
-	if len(s.events) == 0 && len(s.order) == 0 {
+	if len(s.events) == 0 && len(s.order) == 0 && len(s.creds) == 0 {
 		return nil
 	}
-	batch := warden.ActivityBatch{Events: s.events, Principals: s.order}
-	s.events, s.order = make([]*warden.Event, 0, s.size), nil
+	batch := warden.ActivityBatch{Events: s.events, Principals: s.order, Credentials: s.creds}
+	s.events, s.order, s.creds = make([]*warden.Event, 0, s.size), nil, nil
 	clear(s.principals)
+	clear(s.credentials)
 	done := make(chan error, 1)
 	s.inflight = done
 	go func() {

@@ -98,6 +98,9 @@ func (db *DB) RecordActivity(ctx context.Context, batch warden.ActivityBatch) (w
 	if err := prepareImport(batch.Principals); err != nil {
 		return res, fmt.Errorf("principals: %w", err)
 	}
+	if err := validateSeenCredentials(batch.Credentials); err != nil {
+		return res, fmt.Errorf("credentials: %w", err)
+	}
 	err := db.tx(ctx, func(tx *sql.Tx) error {
 		res = warden.ActivityResult{}
 		ids, created, err := db.resolvePrincipals(ctx, tx, batch)
@@ -114,10 +117,13 @@ func (db *DB) RecordActivity(ctx context.Context, batch warden.ActivityBatch) (w
 			return err
 		}
 		res.Events.Unchanged = len(batch.Events) - res.Events.Created
+		if res.Credentials.Created, err = db.recordSeenCredentials(ctx, tx, batch.Credentials, ids); err != nil {
+			return err
+		}
 		if res.Identities.Updated, res.Credentials.Updated, err = db.touchLastUsed(ctx, tx, batch.Events); err != nil {
 			return err
 		}
-		if res.Events.Created == 0 && res.Identities.Updated == 0 && res.Credentials.Updated == 0 {
+		if res.Events.Created == 0 && res.Identities.Updated == 0 && res.Credentials.Updated == 0 && res.Credentials.Created == 0 {
 			return nil
 		}
 		return db.appendAudit(ctx, tx, auditEntry{action: "activity.record", targetType: "events", targetID: batchSources(batch.Events), after: res})

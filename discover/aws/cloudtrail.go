@@ -70,6 +70,10 @@ type Actor struct {
 	Principal string
 	Session   string
 	Identity  *warden.Identity // nil when the actor is not an NHI warden tracks (root, AWS services)
+	// AccessKey is the long-term access key (AKIA...) an IAM user signed
+	// the call with, as a credential of that user, or nil. Temporary
+	// session keys (ASIA...) are not recorded.
+	AccessKey *warden.ImportedCredential
 }
 
 // CloudTrailParser streams CloudTrail records from an S3-delivered log
@@ -175,6 +179,7 @@ func (p *CloudTrailParser) Event(e *warden.Event) (Actor, error) {
 	if actor.Identity != nil && actor.Identity.Validate() != nil {
 		actor.Identity = nil // not a usable identity (an empty or oversized ARN): keep the event only
 	}
+	actor.AccessKey = accessKeyOf(r, actor.Identity)
 	*e = warden.Event{
 		Time: r.EventTime.UTC(), Source: SourceCloudTrail, RawID: r.EventID, SourceRef: p.ref,
 		Provider: warden.ProviderAWS, Principal: actor.Principal, Session: actor.Session,
@@ -332,4 +337,34 @@ func orDefault(s, def string) string {
 		return s
 	}
 	return def
+}
+
+// accessKeyOf returns the long-term access key an IAM user called with,
+// so that keys the credential report lists without ids (and keys of users
+// never exported) are recorded under their real id, which secret-scanning
+// correlation and stale-key rules match on.
+func accessKeyOf(r *ctRecord, user *warden.Identity) *warden.ImportedCredential {
+	key := r.UserIdentity.AccessKeyID
+	if user == nil || r.UserIdentity.Type != "IAMUser" || !isLongTermKey(key) {
+		return nil
+	}
+	return &warden.ImportedCredential{
+		Identity: warden.IdentityRef{Provider: user.Provider, ExternalID: user.ExternalID},
+		Credential: warden.Credential{Type: warden.CredentialAccessKey, PublicID: key, Status: warden.CredentialActive,
+			Description: "access key seen in CloudTrail"},
+	}
+}
+
+// isLongTermKey reports whether id looks like an IAM user's access key id:
+// AKIA and 16 more upper-case letters or digits.
+func isLongTermKey(id string) bool {
+	if len(id) != 20 || !strings.HasPrefix(id, "AKIA") {
+		return false
+	}
+	for i := 4; i < len(id); i++ {
+		if c := id[i]; !(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return true
 }

@@ -112,6 +112,9 @@ func (im *CloudTrailImporter) Import(ctx context.Context, r io.Reader, ref strin
 		if err != nil {
 			return nil, stoppedAt(err, sink, report)
 		}
+		if actor.AccessKey != nil {
+			sink.AddCredential(actor.AccessKey)
+		}
 		if err := sink.Add(ctx, e, actor.Identity); err != nil {
 			_ = sink.Wait()
 			return nil, err

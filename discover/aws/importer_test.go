@@ -54,8 +54,9 @@ func TestImport_SampleAccount(t *testing.T) {
 		for n, want := range []warden.ImportReport{
 			{Records: 14, Identities: warden.ImportResult{Created: 14}, Grants: warden.ImportResult{Created: 14}},
 			{Records: 5, Identities: warden.ImportResult{Created: 1, Updated: 4}, Credentials: warden.ImportResult{Created: 9}},
-			{Records: 14, Events: warden.ImportResult{Created: 14}, Identities: warden.ImportResult{Created: 3, Updated: 9, Unchanged: 7}, Credentials: warden.ImportResult{}},
-			{Records: 3, Events: warden.ImportResult{Created: 3}, Identities: warden.ImportResult{Updated: 3, Unchanged: 3}},
+			// Access keys seen in use are recorded under their real ids and get their last use.
+			{Records: 14, Events: warden.ImportResult{Created: 14}, Identities: warden.ImportResult{Created: 3, Updated: 9, Unchanged: 7}, Credentials: warden.ImportResult{Created: 3, Updated: 3}},
+			{Records: 3, Events: warden.ImportResult{Created: 3}, Identities: warden.ImportResult{Updated: 3, Unchanged: 3}, Credentials: warden.ImportResult{Updated: 2}},
 			{Records: 2, Events: warden.ImportResult{Created: 2}, Identities: warden.ImportResult{Updated: 1, Unchanged: 1}},
 		} {
 			got := reports[n]
@@ -104,8 +105,8 @@ func TestImport_SampleAccount(t *testing.T) {
 			t.Fatalf("jenkins-deployer grants: %d, iam:PassRole on * via group = %v", len(grants), passRole)
 		}
 		creds, _, _ := db.FindCredentials(ctx, warden.CredentialFilter{IdentityID: jenkins.ID})
-		if len(creds) != 3 {
-			t.Fatalf("jenkins-deployer has %d credentials, want password and two keys", len(creds))
+		if len(creds) != 4 {
+			t.Fatalf("jenkins-deployer has %d credentials, want password, two keys of the report and the key seen in CloudTrail", len(creds))
 		}
 		events, _, err := db.FindEvents(ctx, warden.EventFilter{IdentityID: jenkins.ID})
 		if err != nil || len(events) != 3 || !events[1].Interactive && !events[0].Interactive {
@@ -157,4 +158,60 @@ func TestImport_MalformedWritesNothingOfItsBatch(t *testing.T) {
 			t.Fatalf("the failed GAAD import stored %s", i.ExternalID)
 		}
 	}
+}
+
+// TestImport_AccessKeysFromActivity: a long-term access key an IAM user
+// signs calls with is recorded as that user's access_key credential under
+// its real id, with its last use; temporary session keys are not; a
+// re-import adds nothing; and a key already recorded is left alone.
+func TestImport_AccessKeysFromActivity(t *testing.T) {
+	forEachStore(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		importAll(t, db)
+		for _, tc := range []struct {
+			name, key, user string
+			want            bool
+			lastUsed        string
+		}{
+			{"ExportedUser", "AKIAV3NWFREIGHTJ4K1X", "arn:aws:iam::402118867530:user/jenkins-deployer", true, "2026-03-01T10:03"},
+			{"NotOnboardedUser", "AKIAV3NWFREIGHTSH4D0", "arn:aws:iam::402118867530:user/shadow-sync", true, "2026-03-01T03:15"},
+			{"SessionKeyOfRole", "ASIAV3NWFREIGHTGH001", "", false, ""},
+			{"SessionKeyOfFederatedUser", "ASIAV3NWFREIGHTFD007", "", false, ""},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				found, _, err := db.FindCredentials(ctx, warden.CredentialFilter{PublicID: tc.key})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !tc.want {
+					if len(found) != 0 {
+						t.Fatalf("session key recorded: %+v", found[0])
+					}
+					return
+				}
+				if len(found) != 1 || found[0].Type != warden.CredentialAccessKey || found[0].Status != warden.CredentialActive || found[0].LastUsedAt == nil {
+					t.Fatalf("credentials = %+v", found)
+				}
+				owner, err := db.FindIdentityByID(ctx, found[0].IdentityID)
+				if err != nil || owner.ExternalID != tc.user {
+					t.Fatalf("owner = %+v, %v", owner, err)
+				}
+				if got := found[0].LastUsedAt.Format("2006-01-02T15:04"); got != tc.lastUsed {
+					t.Fatalf("last used %s, want %s", got, tc.lastUsed)
+				}
+			})
+		}
+		// A key recorded on another identity stays where it is.
+		rec := `{"eventID":"moved-1","eventTime":"2026-03-05T08:00:00Z","eventSource":"s3.amazonaws.com","eventName":"ListBuckets",` +
+			`"userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::402118867530:user/impostor","accessKeyId":"AKIAV3NWFREIGHTJ4K1X"}}`
+		rep, err := (&CloudTrailImporter{Store: db}).Import(importCtx(), strings.NewReader(rec), "moved.jsonl")
+		if err != nil || rep.Credentials.Created != 0 {
+			t.Fatalf("report %+v, %v", rep, err)
+		}
+		found, _, _ := db.FindCredentials(ctx, warden.CredentialFilter{PublicID: "AKIAV3NWFREIGHTJ4K1X"})
+		owner, _ := db.FindIdentityByID(ctx, found[0].IdentityID)
+		if len(found) != 1 || owner.Name != "jenkins-deployer" {
+			t.Fatalf("the key moved to %s", owner.ExternalID)
+		}
+	})
 }
