@@ -65,5 +65,6 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 	addClientCommands(root)
 	root.AddCommand(newImportCmd(), newEventsCmd())
 	root.AddCommand(newPolicyCmd(), newAuthorizeCmd())
+	root.AddCommand(newFindingsCmd(), newGovernCmd(), newPostureCmd(), newReportCmd())
 	return root
 }

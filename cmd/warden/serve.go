@@ -32,6 +32,7 @@ type serveConfig struct {
 	logFormat string
 	pdp       pdpFlags
 	issuer    issuerFlags
+	govern    governFlags
 }
 
 func newServeCmd() *cobra.Command {
@@ -64,6 +65,7 @@ the SQLite database). With --demo it also loads a fictional organisation's
 	f.StringVar(&cfg.logFormat, "log-format", "text", "log format: text or json")
 	addPDPFlags(cmd, &cfg.pdp)
 	addIssuerFlags(cmd, &cfg.issuer)
+	addGovernFlags(cmd, &cfg.govern)
 	return cmd
 }
 
@@ -109,6 +111,16 @@ func runServe(ctx context.Context, cfg serveConfig, logw interface{ Write([]byte
 			return err
 		}
 	}
+	gov, err := newGovernance(db, cfg.govern.rulesFile)
+	if err != nil {
+		return err
+	}
+	if cfg.demo {
+		// A newcomer sees findings, risk scores and a posture at once.
+		if err := evaluateOnce(ctx, gov, logger); err != nil {
+			return err
+		}
+	}
 	iss, err := startIssuer(ctx, db, cfg.issuer, cfg.demo, ln.Addr(), logger)
 	if err != nil {
 		return err
@@ -135,6 +147,7 @@ func runServe(ctx context.Context, cfg serveConfig, logw interface{ Write([]byte
 		Discovery: newDiscovery(db),
 		Policy:    policyCfg,
 		Issuer:    iss, IssuerStore: db,
+		Findings: db, Posture: db, Governance: gov,
 	})
 	srv := &http.Server{
 		Handler:           api,
@@ -147,6 +160,7 @@ func runServe(ctx context.Context, cfg serveConfig, logw interface{ Write([]byte
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	go governLoop(ctx, gov, cfg.govern.interval, logger)
 	logger.Info("warden listening", "addr", ln.Addr().String(), "url", "http://"+ln.Addr().String())
 
 	select {
