@@ -30,7 +30,7 @@ func adminReason(g *warden.Grant) string {
 	switch {
 	case strings.Contains(via, "administratoraccess"):
 		return "AdministratorAccess policy"
-	case strings.Contains(via, "cluster-admin"):
+	case strings.Contains(via, "clusterrole/cluster-admin@") || strings.HasSuffix(via, "clusterrole/cluster-admin"):
 		return "bound to cluster-admin"
 	}
 	for _, a := range g.Actions {
@@ -69,7 +69,16 @@ func wildcardReason(g *warden.Grant) string {
 			}
 			continue
 		}
-		svc, act, _ := strings.Cut(a, ":")
+		svc, act, aws := strings.Cut(a, ":")
+		if !aws { // a Kubernetes RBAC verb, with the resources in Resources
+			switch {
+			case a == "*":
+				return fmt.Sprintf("every verb on %v", g.Resources)
+			case slices.Contains(g.Resources, "*"):
+				return fmt.Sprintf("%q on every resource", a)
+			}
+			continue
+		}
 		switch {
 		case act == "*":
 			return fmt.Sprintf("every %s action (%q)", svc, a)

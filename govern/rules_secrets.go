@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/warden-nhi/warden"
@@ -78,20 +79,34 @@ func checkTokenNoExpiry(s *Snapshot, e *env) []Hit {
 	return hits
 }
 
+// slotPlaceholder reports whether c stands for a key slot of its identity
+// rather than a known key: its public id is "<identity external id>#slot",
+// as the IAM credential report importer records keys whose ids the report
+// does not show. The same key may then also be recorded under its real id
+// (seen in CloudTrail), so slots and real ids are not added up.
+func slotPlaceholder(i *warden.Identity, c *warden.Credential) bool {
+	return strings.HasPrefix(c.PublicID, i.ExternalID+"#")
+}
+
 // checkMultipleActiveKeys fires per credential type of which the identity
 // has more than max_active active credentials (passwords and certificates
-// excluded).
+// excluded). Slot placeholders and real key ids may describe the same keys,
+// so the count is the larger of the two, never their sum.
 func checkMultipleActiveKeys(s *Snapshot, e *env) []Hit {
 	max := int(e.param("max_active"))
 	byType := map[warden.CredentialType][]string{}
+	slots := map[warden.CredentialType]int{}
 	for _, c := range s.Credentials {
 		if activeSecret(c) && c.Type != warden.CredentialPassword {
 			byType[c.Type] = append(byType[c.Type], label(c))
+			if slotPlaceholder(s.Identity, c) {
+				slots[c.Type]++
+			}
 		}
 	}
 	var hits []Hit
 	for t, keys := range byType {
-		if len(keys) <= max {
+		if n := len(keys); n-slots[t] <= max && slots[t] <= max {
 			continue
 		}
 		sort.Strings(keys)

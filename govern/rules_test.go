@@ -113,13 +113,21 @@ var ruleCases = map[string][]struct {
 			c.ID, c.PublicID, c.Status = "cred-2", "AKIAEXAMPLE2", warden.CredentialInactive
 		})), 0},
 		{"KeyAndToken", with(cred(warden.CredentialAccessKey, nil), cred(warden.CredentialToken, nil)), 0},
+		{"ReportSlotAndTheSameKeySeenInCloudTrail", with(
+			cred(warden.CredentialAccessKey, func(c *warden.Credential) { c.PublicID = "arn:aws:iam::402118867530:role/orders-api#access_key_1" }),
+			cred(warden.CredentialAccessKey, func(c *warden.Credential) { c.ID, c.PublicID = "cred-2", "AKIAEXAMPLE2" })), 0},
+		{"TwoReportSlots", with(
+			cred(warden.CredentialAccessKey, func(c *warden.Credential) { c.PublicID = "arn:aws:iam::402118867530:role/orders-api#access_key_1" }),
+			cred(warden.CredentialAccessKey, func(c *warden.Credential) { c.ID, c.PublicID = "cred-2", "arn:aws:iam::402118867530:role/orders-api#access_key_2" })), 1},
 	},
 	"admin-permissions": {
 		{"StarStar", with(perm([]string{"*"}, []string{"*"}, "inline:admin")), 1},
 		{"IAMStar", with(perm([]string{"iam:*"}, []string{"*"}, "inline:iam")), 1},
 		{"PassRoleAnyRole", with(perm([]string{"iam:PassRole"}, []string{"*"}, "inline:deploy")), 1},
 		{"AdministratorAccessPolicy", with(perm([]string{"ec2:Describe*"}, []string{"*"}, "arn:aws:iam::aws:policy/AdministratorAccess")), 1},
-		{"ClusterAdminBinding", with(perm([]string{"get pods"}, nil, "ClusterRoleBinding/ci-admin -> ClusterRole/cluster-admin")), 1},
+		{"ClusterAdminBinding", with(perm([]string{"get"}, []string{"pods"}, "ClusterRole/cluster-admin@ClusterRoleBinding//ci-admin")), 1},
+		{"RBACStarVerbsStarResources", with(perm([]string{"*"}, []string{"*"}, "ClusterRole/god@ClusterRoleBinding//god")), 1},
+		{"RoleNamedLikeClusterAdmin", with(perm([]string{"get"}, []string{"pods"}, "Role/not-cluster-admin-helper@RoleBinding/ci/x")), 0},
 		{"RBACStarStar", with(perm([]string{"* *"}, nil, "ClusterRole/god")), 1},
 		{"PassRoleOneRole", with(perm([]string{"iam:PassRole"}, []string{"arn:aws:iam::402118867530:role/app"}, "inline:deploy")), 0},
 		{"DeniedStar", with(func(s *Snapshot) {
@@ -132,6 +140,9 @@ var ruleCases = map[string][]struct {
 		{"PutStarOnAll", with(perm([]string{"s3:Put*"}, []string{"*"}, "inline:s3")), 1},
 		{"ReadOnlyWildcardsOnAll", with(perm([]string{"cloudwatch:Get*", "ec2:Describe*", "s3:List*"}, []string{"*"}, "inline:monitoring")), 0},
 		{"RBACVerbStar", with(perm([]string{"* secrets"}, nil, "Role/ns/secret-admin")), 1},
+		{"RBACEveryVerbOnSecrets", with(perm([]string{"*"}, []string{"secrets"}, "Role/secret-admin@RoleBinding/ci/x")), 1},
+		{"RBACGetEveryResource", with(perm([]string{"get", "list"}, []string{"*"}, "ClusterRole/viewer@ClusterRoleBinding//x")), 1},
+		{"RBACNarrow", with(perm([]string{"get", "list"}, []string{"configmaps"}, "Role/reader@RoleBinding/ci/x")), 0},
 		{"AdminIsNotCountedTwice", with(perm([]string{"*"}, []string{"*"}, "inline:admin")), 0},
 		{"Narrow", with(perm([]string{"get secrets"}, nil, "Role/ns/reader")), 0},
 	},
