@@ -12,10 +12,14 @@ type Config struct {
 	// before an actor's baselined detectors may fire.
 	LearningPeriod    time.Duration
 	MinLearningEvents int
-	// Lateness (2 minutes) is how long, in event time, events of an actor
+	// Lateness (1 minute) is how long, in event time, events of an actor
 	// wait so that late arrivals can be put in order; 0 keeps the default,
 	// a negative value releases each event at once.
 	Lateness time.Duration
+	// MaxPending (16384) bounds the events waiting in all actors' queues:
+	// past it the older half is released early, so memory stays flat
+	// however fast events arrive.
+	MaxPending int
 	// DormantAfter (30 days) of silence makes new activity suspicious.
 	DormantAfter time.Duration
 	// Rate spikes: an hour with more than max(RateFactor (10) × mean,
@@ -56,7 +60,8 @@ func (c *Config) fill() {
 	}
 	def(&c.LearningPeriod, 7*24*time.Hour)
 	defInt(&c.MinLearningEvents, 50)
-	def(&c.Lateness, 2*time.Minute)
+	def(&c.Lateness, time.Minute)
+	defInt(&c.MaxPending, 1<<14)
 	def(&c.DormantAfter, 30*24*time.Hour)
 	if c.RateFactor == 0 {
 		c.RateFactor = 10

@@ -1,26 +1,38 @@
 package monitor
 
-// dedupe remembers the last n (source, raw id) keys in a ring, so that
-// memory stays bounded however many events pass.
+import "hash/maphash"
+
+// dedupe remembers the last n (source, raw id) pairs in a ring, as 64-bit
+// hashes, so that memory is fixed at start however many events pass and
+// no key is allocated per event. Two different pairs share a hash with
+// probability about n/2^64 per event, which is negligible.
 type dedupe struct {
-	seen map[string]struct{}
-	ring []string
+	seed maphash.Seed
+	seen map[uint64]struct{}
+	ring []uint64
+	used []bool
 	next int
 }
 
 func newDedupe(n int) *dedupe {
-	return &dedupe{seen: make(map[string]struct{}, n), ring: make([]string, n)}
+	return &dedupe{seed: maphash.MakeSeed(), seen: make(map[uint64]struct{}, n), ring: make([]uint64, n), used: make([]bool, n)}
 }
 
-// add reports whether key is new, remembering it.
-func (d *dedupe) add(key string) bool {
+// add reports whether (source, rawID) is new, remembering it.
+func (d *dedupe) add(source, rawID string) bool {
+	var h maphash.Hash
+	h.SetSeed(d.seed)
+	h.WriteString(source)
+	h.WriteByte(0)
+	h.WriteString(rawID)
+	key := h.Sum64()
 	if _, ok := d.seen[key]; ok {
 		return false
 	}
-	if old := d.ring[d.next]; old != "" {
-		delete(d.seen, old)
+	if d.used[d.next] {
+		delete(d.seen, d.ring[d.next])
 	}
-	d.ring[d.next] = key
+	d.ring[d.next], d.used[d.next] = key, true
 	d.seen[key] = struct{}{}
 	d.next = (d.next + 1) % len(d.ring)
 	return true

@@ -28,6 +28,7 @@ type check struct {
 	e       *warden.Event
 	f       *features
 	learned bool
+	scratch map[string]bool // a set the detector may clear and reuse
 }
 
 // hit is what a detector found.

@@ -125,23 +125,28 @@ func checkBulkSecrets(c *check) *hit {
 		return nil
 	}
 	c.p.secrets = window(c.p.secrets, c.e, c.cfg.SecretWindow)
-	secrets, namespaces := map[string]bool{}, map[string]bool{}
-	for _, e := range c.p.secrets {
+	// Distinct secrets are counted in the reused scratch set; the few
+	// namespaces in a small one.
+	secrets, namespaces := c.scratch, map[string]bool{}
+	clear(secrets)
+	for i := range c.p.secrets {
+		e := &c.p.secrets[i]
 		secrets[e.Resource] = true
 		if _, ns := secretRead(e); ns != "" {
 			namespaces[ns] = true
 		}
 	}
+	nSecrets := len(secrets)
 	if !c.learned {
-		c.p.SecretPeak, c.p.NamespacePeak = max(c.p.SecretPeak, len(secrets)), max(c.p.NamespacePeak, len(namespaces))
+		c.p.SecretPeak, c.p.NamespacePeak = max(c.p.SecretPeak, nSecrets), max(c.p.NamespacePeak, len(namespaces))
 		return nil
 	}
 	var why string
 	switch {
 	case len(namespaces) >= c.cfg.NamespaceBurst && len(namespaces) > c.p.NamespacePeak:
 		why = fmt.Sprintf("Kubernetes secrets in %d namespaces (%s)", len(namespaces), joinKeys(namespaces, 5))
-	case len(secrets) >= c.cfg.SecretBurst && len(secrets) > c.p.SecretPeak:
-		why = fmt.Sprintf("%d distinct secrets or parameters", len(secrets))
+	case nSecrets >= c.cfg.SecretBurst && nSecrets > c.p.SecretPeak:
+		why = fmt.Sprintf("%d distinct secrets or parameters", nSecrets)
 	default:
 		return nil
 	}
@@ -158,9 +163,10 @@ func checkDenyProbing(c *check) *hit {
 		return nil
 	}
 	c.p.denials = window(c.p.denials, c.e, c.cfg.DenyWindow)
-	actions := map[string]bool{}
-	for _, e := range c.p.denials {
-		actions[e.Action] = true
+	actions := c.scratch
+	clear(actions)
+	for i := range c.p.denials {
+		actions[c.p.denials[i].Action] = true
 	}
 	if len(c.p.denials) < c.cfg.DenyBurst || len(actions) < c.cfg.DenyActions || !c.p.fire(DetDenyProbing, c.e.Time, time.Hour) {
 		return nil
@@ -196,25 +202,35 @@ func checkHumanUse(c *check) *hit {
 	return &hit{explanation: fmt.Sprintf("non-human identity %s %s from %s: a person is using a machine credential", c.e.Principal, how, orNone(c.e.SourceIP))}
 }
 
-// window appends e to recent and drops events older than d before e.
-func window(recent []*warden.Event, e *warden.Event, d time.Duration) []*warden.Event {
+// window appends a copy of e to recent (held by value, at most
+// maxWindowEvents) and drops events older than d before e.
+func window(recent []warden.Event, e *warden.Event, d time.Duration) []warden.Event {
 	cut := 0
 	for cut < len(recent) && e.Time.Sub(recent[cut].Time) > d {
 		cut++
 	}
-	recent = append(recent[:0], recent[cut:]...)
-	if len(recent) >= maxWindowEvents {
-		recent = append(recent[:0], recent[1:]...)
+	if len(recent)-cut >= maxWindowEvents {
+		cut = len(recent) - maxWindowEvents + 1
 	}
-	cp := *e
-	return append(recent, &cp)
+	if cut > 0 {
+		n := copy(recent, recent[cut:])
+		clear(recent[n:])
+		recent = recent[:n]
+	}
+	return append(recent, *e)
 }
 
-func lastN(es []*warden.Event, n int) []*warden.Event {
+// lastN copies the last n events of es, as evidence.
+func lastN(es []warden.Event, n int) []*warden.Event {
 	if len(es) > n {
 		es = es[len(es)-n:]
 	}
-	return append([]*warden.Event(nil), es...)
+	out := make([]*warden.Event, len(es))
+	for i := range es {
+		cp := es[i]
+		out[i] = &cp
+	}
+	return out
 }
 
 func joinKeys[V any](m map[string]V, n int) string {

@@ -3,6 +3,7 @@ package monitor
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 
@@ -13,10 +14,14 @@ import (
 // per actor (provider and principal). It is not safe for concurrent use;
 // Pipeline serialises access.
 type Engine struct {
-	cfg    Config
-	actors map[string]*actor
-	dedupe *dedupe
-	stats  Stats
+	cfg     Config
+	actors  map[string]*actor
+	dedupe  *dedupe
+	intern  *interner
+	feats   *featureCache
+	held    int             // events waiting in all actors' queues
+	scratch map[string]bool // reused by detectors that count distinct values
+	stats   Stats
 }
 
 // Stats counts what an engine did.
@@ -29,15 +34,18 @@ type Stats struct {
 
 type actor struct {
 	profile *Profile
-	pending []*warden.Event // sorted by time, waiting for the lateness window
-	newest  time.Time       // newest event time seen
+	// pending holds the actor's events, by value and with interned
+	// strings, sorted by time, waiting for the lateness window.
+	pending []warden.Event
+	newest  time.Time // newest event time seen
 	dirty   bool
 }
 
 // NewEngine returns an engine for cfg with defaults filled in.
 func NewEngine(cfg Config) *Engine {
 	cfg.fill()
-	return &Engine{cfg: cfg, actors: map[string]*actor{}, dedupe: newDedupe(cfg.DedupeWindow)}
+	return &Engine{cfg: cfg, actors: map[string]*actor{}, dedupe: newDedupe(cfg.DedupeWindow),
+		intern: newInterner(internLimit), feats: newFeatureCache(), scratch: map[string]bool{}}
 }
 
 // Config returns the engine's configuration with defaults filled in.
@@ -91,11 +99,12 @@ func (en *Engine) Preload(ctx context.Context, events []*warden.Event) error {
 
 // Observe takes one event. It is dropped when its (source, raw id) was
 // seen recently; otherwise it waits in its actor's queue until events
-// newer by more than the lateness window arrive, and the detections of
-// the events released are returned. Call Preload first to use stored
-// baselines.
+// newer by more than the lateness window arrive, or until the engine holds
+// more than MaxPending events, and the detections of the events released
+// are returned. e is copied: the caller may reuse it. Call Preload first
+// to use stored baselines.
 func (en *Engine) Observe(e *warden.Event) []*warden.Detection {
-	if !en.dedupe.add(e.Source + "\x00" + e.RawID) {
+	if !en.dedupe.add(e.Source, e.RawID) {
 		en.stats.Duplicates++
 		return nil
 	}
@@ -108,16 +117,18 @@ func (en *Engine) Observe(e *warden.Event) []*warden.Detection {
 	if en.cfg.Lateness < 0 {
 		return en.process(a, e)
 	}
-	cp := *e // the caller may reuse e
-	e = &cp
 	i := sort.Search(len(a.pending), func(i int) bool { return a.pending[i].Time.After(e.Time) })
-	a.pending = append(a.pending, nil)
-	copy(a.pending[i+1:], a.pending[i:])
-	a.pending[i] = e
+	a.pending = slices.Insert(a.pending, i, *e)
+	en.intern.event(&a.pending[i])
+	en.held++
 	if e.Time.After(a.newest) {
 		a.newest = e.Time
 	}
-	return en.release(a, a.newest.Add(-en.cfg.Lateness))
+	out := en.release(a, a.newest.Add(-en.cfg.Lateness))
+	if en.held > en.cfg.MaxPending {
+		out = append(out, en.shed()...)
+	}
+	return out
 }
 
 // release processes the actor's pending events up to and including until.
@@ -125,12 +136,43 @@ func (en *Engine) release(a *actor, until time.Time) []*warden.Detection {
 	var out []*warden.Detection
 	n := 0
 	for n < len(a.pending) && !a.pending[n].Time.After(until) {
-		out = append(out, en.process(a, a.pending[n])...)
-		a.pending[n] = nil
+		out = append(out, en.process(a, &a.pending[n])...)
 		n++
 	}
 	if n > 0 {
-		a.pending = append(a.pending[:0], a.pending[n:]...)
+		rest := copy(a.pending, a.pending[n:])
+		clear(a.pending[rest:]) // drop the released events' strings
+		a.pending = a.pending[:rest]
+		en.held -= n
+		if cap(a.pending) > 64 && len(a.pending) < cap(a.pending)/4 {
+			a.pending = slices.Clip(slices.Clone(a.pending)) // give back a burst's buffer
+		}
+	}
+	return out
+}
+
+// shed releases, across all actors, the older half of the events held,
+// so that the reorder buffer is bounded by count as well as by time: a
+// busy stream shortens the lateness window instead of growing memory.
+// Actors are visited in key order so that output is deterministic.
+func (en *Engine) shed() []*warden.Detection {
+	times := make([]int64, 0, en.held)
+	keys := make([]string, 0, len(en.actors))
+	for k, a := range en.actors {
+		if len(a.pending) == 0 {
+			continue
+		}
+		keys = append(keys, k)
+		for i := range a.pending {
+			times = append(times, a.pending[i].Time.UnixNano())
+		}
+	}
+	slices.Sort(times)
+	cut := time.Unix(0, times[len(times)/2]).UTC()
+	sort.Strings(keys)
+	var out []*warden.Detection
+	for _, k := range keys {
+		out = append(out, en.release(en.actors[k], cut)...)
 	}
 	return out
 }
@@ -175,8 +217,8 @@ func (en *Engine) process(a *actor, e *warden.Event) []*warden.Detection {
 	}
 	en.stats.Events++
 	a.dirty = true
-	f := featuresOf(e)
-	c := check{cfg: &en.cfg, p: p, e: e, f: &f, learned: p.Learned(&en.cfg)}
+	f := en.feats.of(e)
+	c := check{cfg: &en.cfg, p: p, e: e, f: &f, learned: p.Learned(&en.cfg), scratch: en.scratch}
 	var out []*warden.Detection
 	for _, d := range Detectors {
 		if d.Baselined && !c.learned {
@@ -226,19 +268,27 @@ func (en *Engine) detection(d *Detector, h *hit, e *warden.Event) *warden.Detect
 	return det
 }
 
-// Save persists the profiles changed since the last save.
+// Save persists the profiles changed since the last save. A profile is
+// marked saved only once the batch holding it is stored, so a failed save
+// is retried in full by the next one.
 func (en *Engine) Save(ctx context.Context) error {
 	if en.cfg.Baselines == nil {
 		return nil
 	}
 	var batch []*warden.Baseline
+	var owners []*actor
 	flush := func() error {
 		if len(batch) == 0 {
 			return nil
 		}
-		err := en.cfg.Baselines.SaveBaselines(ctx, batch)
-		batch = batch[:0]
-		return err
+		if err := en.cfg.Baselines.SaveBaselines(ctx, batch); err != nil {
+			return fmt.Errorf("save baselines: %w", err)
+		}
+		for _, a := range owners {
+			a.dirty = false
+		}
+		batch, owners = batch[:0], owners[:0]
+		return nil
 	}
 	for _, a := range en.actors {
 		if !a.dirty {
@@ -248,16 +298,15 @@ func (en *Engine) Save(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		batch = append(batch, b)
-		a.dirty = false
-		if len(batch) == 500 {
+		batch, owners = append(batch, b), append(owners, a)
+		if len(batch) == saveBatch {
 			if err := flush(); err != nil {
-				return fmt.Errorf("save baselines: %w", err)
+				return err
 			}
 		}
 	}
-	if err := flush(); err != nil {
-		return fmt.Errorf("save baselines: %w", err)
-	}
-	return nil
+	return flush()
 }
+
+// saveBatch is how many baselines one SaveBaselines call stores.
+const saveBatch = 500

@@ -26,6 +26,53 @@ func featuresOf(e *warden.Event) features {
 	return f
 }
 
+// featureCache remembers the networks of addresses and the families of
+// user agents recently seen, which repeat from event to event, so that
+// they are parsed (and their strings allocated) once. Each table is
+// forgotten when it reaches internLimit entries.
+type featureCache struct {
+	nets   map[string]netInfo
+	agents map[string]string
+}
+
+type netInfo struct {
+	ip, network string
+	ok          bool
+}
+
+// internLimit bounds the interning and feature tables of an engine.
+const internLimit = 1 << 14
+
+func newFeatureCache() *featureCache {
+	return &featureCache{nets: map[string]netInfo{}, agents: map[string]string{}}
+}
+
+// of computes the features of e, as featuresOf does.
+func (fc *featureCache) of(e *warden.Event) features {
+	var f features
+	n, ok := fc.nets[e.SourceIP]
+	if !ok {
+		n.ip, n.network, n.ok = Network(e.SourceIP)
+		if len(fc.nets) >= internLimit {
+			clear(fc.nets)
+		}
+		fc.nets[e.SourceIP] = n
+	}
+	f.ip, f.network, f.hasIP = n.ip, n.network, n.ok
+	agent, ok := fc.agents[e.UserAgent]
+	if !ok {
+		agent = UserAgentFamily(e.UserAgent)
+		if len(fc.agents) >= internLimit {
+			clear(fc.agents)
+		}
+		fc.agents[e.UserAgent] = agent
+	}
+	f.agent = agent
+	f.workload = isWorkloadSession(e)
+	f.secretRead, f.namespace = secretRead(e)
+	return f
+}
+
 // isWorkloadSession reports whether the event's session names a workload
 // instance whose credentials should only ever be used from it: an EC2
 // instance-profile session (named after the instance id), a pod's
