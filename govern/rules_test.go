@@ -118,7 +118,9 @@ var ruleCases = map[string][]struct {
 			cred(warden.CredentialAccessKey, func(c *warden.Credential) { c.ID, c.PublicID = "cred-2", "AKIAEXAMPLE2" })), 0},
 		{"TwoReportSlots", with(
 			cred(warden.CredentialAccessKey, func(c *warden.Credential) { c.PublicID = "arn:aws:iam::402118867530:role/orders-api#access_key_1" }),
-			cred(warden.CredentialAccessKey, func(c *warden.Credential) { c.ID, c.PublicID = "cred-2", "arn:aws:iam::402118867530:role/orders-api#access_key_2" })), 1},
+			cred(warden.CredentialAccessKey, func(c *warden.Credential) {
+				c.ID, c.PublicID = "cred-2", "arn:aws:iam::402118867530:role/orders-api#access_key_2"
+			})), 1},
 	},
 	"admin-permissions": {
 		{"StarStar", with(perm([]string{"*"}, []string{"*"}, "inline:admin")), 1},
