@@ -89,7 +89,7 @@ func TestImportCmd_Errors(t *testing.T) {
 		{"MissingFile", "", []string{"import", "aws-iam", "/nonexistent/gaad.json"}, "/nonexistent/gaad.json"},
 		{"MalformedNamesFileAndRecord", "", []string{"import", "cloudtrail", bad}, "bad-trail.json: record 1: field eventTime"},
 		{"StdinNotGAAD", `{"hello": "world"}`, []string{"import", "aws-iam", "-"}, "stdin: no UserDetailList"},
-		{"NotConfiguredSource", "", []string{"import", "github-audit", bad}, `no importer "github-audit"`},
+		{"GitHubAuditNamesFileAndRecord", "", []string{"import", "github-audit", bad}, "bad-trail.json: record 1: an audit-log event needs _document_id"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, _, err := runCLI(t, tc.stdin, tc.args...)

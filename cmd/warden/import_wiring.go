@@ -3,6 +3,7 @@ package main
 import (
 	"github.com/warden-nhi/warden"
 	"github.com/warden-nhi/warden/discover/aws"
+	"github.com/warden-nhi/warden/discover/github"
 	"github.com/warden-nhi/warden/discover/k8s"
 	"github.com/warden-nhi/warden/discover/x509"
 	"github.com/warden-nhi/warden/httpapi"
@@ -10,7 +11,7 @@ import (
 )
 
 // importSources lists the sources `warden import` knows, in help order.
-var importSources = []string{aws.SourceIAM, aws.SourceCredentialReport, aws.SourceCloudTrail, "k8s", "k8s-audit", "github-audit", "x509"}
+var importSources = []string{aws.SourceIAM, aws.SourceCredentialReport, aws.SourceCloudTrail, "k8s", "k8s-audit", github.Source, x509.Source}
 
 // newDiscovery wires the importers and the event store into the API.
 func newDiscovery(db *store.DB) *httpapi.Discovery {
@@ -21,6 +22,7 @@ func newDiscovery(db *store.DB) *httpapi.Discovery {
 			aws.SourceCloudTrail:       &aws.CloudTrailImporter{Store: db},
 			k8s.Source:                 &k8s.Importer{Store: db},
 			x509.Source:                &x509.Importer{Store: db},
+			github.Source:              &github.Importer{Store: db},
 		},
 		Events: db,
 	}
