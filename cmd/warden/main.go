@@ -59,6 +59,7 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 		newAdminCmd(),
 		newAuditCmd(),
 		newScanCmd(),
+		newLeaksCmd(),
 		newSVIDCmd(),
 		newEntriesCmd(),
 	)
