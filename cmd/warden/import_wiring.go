@@ -11,7 +11,7 @@ import (
 )
 
 // importSources lists the sources `warden import` knows, in help order.
-var importSources = []string{aws.SourceIAM, aws.SourceCredentialReport, aws.SourceCloudTrail, "k8s", "k8s-audit", github.Source, x509.Source}
+var importSources = []string{aws.SourceIAM, aws.SourceCredentialReport, aws.SourceCloudTrail, k8s.Source, k8s.AuditSource, github.Source, x509.Source}
 
 // newDiscovery wires the importers and the event store into the API.
 func newDiscovery(db *store.DB) *httpapi.Discovery {
@@ -21,6 +21,7 @@ func newDiscovery(db *store.DB) *httpapi.Discovery {
 			aws.SourceCredentialReport: &aws.CredentialReportImporter{Store: db},
 			aws.SourceCloudTrail:       &aws.CloudTrailImporter{Store: db},
 			k8s.Source:                 &k8s.Importer{Store: db},
+			k8s.AuditSource:            &k8s.AuditImporter{Store: db},
 			x509.Source:                &x509.Importer{Store: db},
 			github.Source:              &github.Importer{Store: db},
 		},
