@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -112,6 +113,11 @@ func New(ctx context.Context, cfg Config) (*Issuer, error) {
 	for _, t := range cfg.TrustedIssuers {
 		if t.Issuer == "" || t.Audience == "" {
 			return nil, fmt.Errorf("issuer: trusted issuer %q needs an issuer URL and a required audience", t.Issuer)
+		}
+		for _, a := range t.Algorithms {
+			if !slices.Contains(externalAlgorithms, a) {
+				return nil, fmt.Errorf("issuer: trusted issuer %q: algorithm %q is not one of %s", t.Issuer, a, algorithmNames(externalAlgorithms))
+			}
 		}
 		is.external[t.Issuer] = newRemoteKeys(t, cfg.HTTPClient)
 	}

@@ -24,6 +24,10 @@ type TrustedIssuer struct {
 	// JWKSURL is where its keys are; "" discovers it from
 	// <Issuer>/.well-known/openid-configuration.
 	JWKSURL string
+	// Algorithms its tokens may be signed with; nil accepts every
+	// algorithm of the external allow-list (RS256, ES256, ES384, EdDSA,
+	// PS256). Never none or HMAC.
+	Algorithms []jose.SignatureAlgorithm
 }
 
 // externalAlgorithms are accepted from external issuers.
@@ -150,8 +154,12 @@ func (r *remoteKeys) verify(ctx context.Context, raw string, now time.Time) (*Cl
 	if err != nil {
 		return nil, nil, fmt.Errorf("keys of %s: %w", r.cfg.Issuer, err)
 	}
+	algs := r.cfg.Algorithms
+	if len(algs) == 0 {
+		algs = externalAlgorithms
+	}
 	return verifyJWT(raw, verifyOptions{
-		algorithms: externalAlgorithms,
+		algorithms: algs,
 		lookup: func(kid string) (verifyKey, bool) {
 			return key, ok && kid == hdr.Kid
 		},

@@ -31,6 +31,7 @@ type issuerFlags struct {
 	jwtAlgorithm string
 	upstreamCert string
 	upstreamKey  string
+	oidcIssuers  string
 }
 
 func addIssuerFlags(cmd *cobra.Command, f *issuerFlags) {
@@ -45,6 +46,8 @@ func addIssuerFlags(cmd *cobra.Command, f *issuerFlags) {
 	fl.StringVar(&f.jwtAlgorithm, "jwt-algorithm", "ES256", "JWT signing algorithm: ES256, EdDSA or RS256")
 	fl.StringVar(&f.upstreamCert, "upstream-ca-cert", "", "PEM certificate of an upstream CA that signs warden's CA (with --upstream-ca-key)")
 	fl.StringVar(&f.upstreamKey, "upstream-ca-key", "", "PEM private key of the upstream CA (with --upstream-ca-cert)")
+	fl.StringVar(&f.oidcIssuers, "oidc-issuers", os.Getenv("WARDEN_OIDC_ISSUERS"), "JSON file listing the external OIDC issuers whose tokens attest workloads (GitHub Actions, Kubernetes service accounts): "+
+		`[{"issuer": URL, "audience": required aud, "jwks_url": optional, "algorithms": optional}] (env WARDEN_OIDC_ISSUERS)`)
 }
 
 // startIssuer loads the key-encryption key, opens the issuer on db and
@@ -77,17 +80,27 @@ func startIssuer(ctx context.Context, db *store.DB, f issuerFlags, demo bool, ad
 			return nil, fmt.Errorf("upstream CA: %w", err)
 		}
 	}
+	var trusted []issuer.TrustedIssuer
+	if f.oidcIssuers != "" {
+		if trusted, err = issuer.LoadTrustedIssuers(f.oidcIssuers); err != nil {
+			return nil, fmt.Errorf("--oidc-issuers: %w", err)
+		}
+	}
 	url := f.issuerURL
 	if url == "" {
 		url = "http://" + addr.String()
 	}
 	sysCtx := warden.NewContextWithActor(ctx, warden.Actor{Type: "system", ID: "issuer"})
 	is, err := issuer.New(sysCtx, issuer.Config{TrustDomain: f.trustDomain, IssuerURL: url, Store: db, Identities: db, KEK: kek,
-		JWTAlgorithm: alg, Upstream: up, Logger: logger})
+		JWTAlgorithm: alg, Upstream: up, TrustedIssuers: trusted, Logger: logger})
 	if err != nil {
 		return nil, err
 	}
 	go is.Maintain(sysCtx, issuerMaintenanceInterval)
-	logger.Info("issuer ready", "trust_domain", f.trustDomain, "issuer_url", url, "jwt_algorithm", string(alg), "upstream_ca", up != nil)
+	for _, t := range trusted {
+		logger.Info("issuer trusts OIDC issuer", "oidc_issuer", t.Issuer, "audience", t.Audience, "jwks_url", t.JWKSURL)
+	}
+	logger.Info("issuer ready", "trust_domain", f.trustDomain, "issuer_url", url, "jwt_algorithm", string(alg), "upstream_ca", up != nil,
+		"oidc_issuers", len(trusted))
 	return is, nil
 }
