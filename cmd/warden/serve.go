@@ -33,6 +33,7 @@ type serveConfig struct {
 	pdp       pdpFlags
 	issuer    issuerFlags
 	govern    governFlags
+	retention retentionFlags
 }
 
 func newServeCmd() *cobra.Command {
@@ -66,6 +67,7 @@ the SQLite database). With --demo it also loads a fictional organisation's
 	addPDPFlags(cmd, &cfg.pdp)
 	addIssuerFlags(cmd, &cfg.issuer)
 	addGovernFlags(cmd, &cfg.govern)
+	addRetentionFlags(cmd, &cfg.retention)
 	return cmd
 }
 
@@ -161,6 +163,7 @@ func runServe(ctx context.Context, cfg serveConfig, logw interface{ Write([]byte
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	go governLoop(ctx, gov, cfg.govern.interval, logger)
+	go retentionLoop(sysCtx, db, cfg.retention, time.Now, logger)
 	logger.Info("warden listening", "addr", ln.Addr().String(), "url", "http://"+ln.Addr().String())
 
 	select {
