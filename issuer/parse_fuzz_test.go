@@ -69,7 +69,11 @@ func FuzzVerifyJWT(f *testing.F) {
 // FuzzParseCSR feeds arbitrary bytes to the CSR parser and checker used by
 // POST /v1/svid/x509: never a panic, every refusal an EINVALID naming the
 // csr field. Seeds: testdata/fuzz/FuzzParseCSR (PEM, DER, a certificate, a
-// weak RSA key, truncated PEM, empty).
+// weak RSA key, an 8192-bit RSA key — refused before its signature is
+// verified, see TestCheckCSR_RefusesCostlyKeysBeforeVerifying —, truncated
+// PEM, empty). Pauses of a few seconds in the exec count are the fuzzer
+// minimizing new inputs of KB size (GODEBUG=fuzzdebug=1 shows them), not
+// slow inputs.
 func FuzzParseCSR(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		der, err := ParseCSR(data)
