@@ -52,6 +52,8 @@ func (s *Server) routeTable() []Route {
 
 		{"POST", "/v1/imports/{source}", write, s.handleImport},
 		{"GET", "/v1/events", read, s.handleListEvents},
+		{"POST", "/v1/events", write, s.handleIngestEvents},
+		{"GET", "/v1/detections", read, s.handleListDetections},
 
 		{"GET", "/v1/findings", read, s.handleListFindings},
 		{"GET", "/v1/findings/{id}", read, s.handleGetFinding},

@@ -56,6 +56,9 @@ type Config struct {
 	Findings   warden.FindingService
 	Posture    warden.PostureService
 	Governance warden.GovernanceService
+	// Monitor wires live event ingestion and detections (monitor.go);
+	// when its members are nil those routes answer 404.
+	Monitor Monitor
 }
 
 // Server is warden's REST API. It implements http.Handler.
@@ -77,6 +80,7 @@ type Server struct {
 	findings    warden.FindingService
 	posture     warden.PostureService
 	governance  warden.GovernanceService
+	monitor     Monitor
 	metrics     *metrics
 	mux         *http.ServeMux
 	routes      []Route
@@ -115,6 +119,7 @@ func New(cfg Config) *Server {
 	s.pdp = newPDPServices(cfg)
 	s.issuer, s.issuerStore = cfg.Issuer, cfg.IssuerStore
 	s.findings, s.posture, s.governance = cfg.Findings, cfg.Posture, cfg.Governance
+	s.monitor = cfg.Monitor
 	s.routes = s.routeTable()
 	for _, rt := range s.routes {
 		s.mux.Handle(rt.Method+" "+rt.Pattern, s.wrap(rt))
