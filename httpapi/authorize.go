@@ -112,17 +112,17 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	var req policy.Request
-	if err := s.decodeStrict(w, r, &req); err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	d, err := s.pdp.engine.Decide(r.Context(), &req, "http")
+	req, err := s.decodeDecisionRequest(w, r)
 	if err != nil {
 		s.Error(w, r, err)
 		return
 	}
-	s.writeJSON(w, r, http.StatusOK, d)
+	d, err := s.pdp.engine.Decide(r.Context(), req, "http")
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	writeDecision(w, d)
 }
 
 // batchRequest is the body of POST /v1/authorize/batch.

@@ -32,101 +32,10 @@ import (
 //	go test ./httpapi -run '^$' -bench AuthorizeHTTP_Load -benchtime 60000x
 func BenchmarkAuthorizeHTTP_Load(b *testing.B) {
 	ctx := context.Background()
-	db, err := store.Open(ctx, filepath.Join(b.TempDir(), "w.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
-	admin := warden.NewContextWithActor(ctx, warden.Actor{Type: "system", ID: "bench"})
-	const nIdentities, nPolicies = 10000, 500
-	r := rand.New(rand.NewPCG(1, 2))
-	teams := 50
-	ids := make([]*warden.Identity, nIdentities)
-	for i := range ids {
-		ids[i] = &warden.Identity{Kind: warden.KindWorkload, Provider: warden.ProviderKubernetes,
-			ExternalID: fmt.Sprintf("system:serviceaccount:ns%d:svc%d", i%200, i), Name: fmt.Sprintf("svc%d", i),
-			Owner: fmt.Sprintf("team-%d", r.IntN(teams)), Environment: []string{"prod", "staging"}[r.IntN(2)]}
-	}
-	if _, err := db.ImportIdentities(admin, ids); err != nil {
-		b.Fatal(err)
-	}
-	type grant struct {
-		team    string
-		service int
-	}
-	var grants []grant
-	var pol strings.Builder
-	for i := 0; i < nPolicies; i++ {
-		effect := "permit"
-		if i%10 == 0 {
-			effect = "forbid"
-		}
-		switch i % 3 {
-		case 0:
-			g := grant{fmt.Sprintf("team-%d", r.IntN(teams)), r.IntN(100)}
-			if effect == "permit" {
-				grants = append(grants, g)
-			}
-			fmt.Fprintf(&pol, "%s (principal in Team::%q, action == Action::\"read\", resource in Service::\"svc-%d\") when { principal.environment == \"prod\" };\n", effect, g.team, g.service)
-		case 1:
-			fmt.Fprintf(&pol, "%s (principal == Identity::\"%s\", action in [Action::\"read\", Action::\"write\"], resource) when { context has source_ip && context.source_ip like \"10.*\" };\n", effect, ids[r.IntN(nIdentities)].ExternalID)
-		default:
-			fmt.Fprintf(&pol, "%s (principal in Team::\"team-%d\", action == Action::\"write\", resource == Secret::\"sec-%d\");\n", effect, r.IntN(teams), r.IntN(1000))
-		}
-	}
-	v := &warden.PolicyVersion{Schema: `entity Service; entity Secret in [Service];
-action read, write appliesTo { principal: [Identity], resource: [Service, Secret], context: { source_ip?: String } };`,
-		Policies: map[string]string{"bench.cedar": pol.String()}}
-	if _, err := policy.Compile(v); err != nil {
-		b.Fatal(err)
-	}
-	if err := db.CreatePolicyVersion(admin, v); err != nil {
-		b.Fatal(err)
-	}
-	if _, err := db.ActivatePolicyVersion(admin, v.Version); err != nil {
-		b.Fatal(err)
-	}
-	var ents []*warden.PolicyEntity
-	for i := 0; i < 1000; i++ {
-		ents = append(ents, &warden.PolicyEntity{Type: "Secret", ID: fmt.Sprintf("sec-%d", i), Parents: []warden.EntityRef{{Type: "Service", ID: fmt.Sprintf("svc-%d", i%100)}}})
-	}
-	if err := db.PutPolicyEntities(admin, ents); err != nil {
-		b.Fatal(err)
-	}
-	engineCtx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	engine := policy.New(policy.Config{Identities: db, Credentials: db, Policies: db, Entities: db, Log: db, Changes: db, SampleAllows: 0.01})
-	if err := engine.Start(engineCtx); err != nil {
-		b.Fatal(err)
-	}
-	tokens := NewCachedTokens(engineCtx, db, db, time.Second)
-	srv := httptest.NewServer(New(Config{Identities: db, Credentials: db, Tokens: tokens, Audit: db, Policy: PolicyConfig{Engine: engine}}))
+	f := newAuthorizeFixture(b)
+	srv := httptest.NewServer(f.handler)
 	defer srv.Close()
-	_, secret, err := db.CreateToken(admin, "proxy", warden.RoleOperator)
-	if err != nil {
-		b.Fatal(err)
-	}
-	// Traffic is mostly legitimate: 9 in 10 requests are a prod identity
-	// of a team reading a secret of a service its team may read (one of
-	// the team-scoped permits), the rest random (mostly default denies).
-	byTeam := map[string][]*warden.Identity{}
-	for _, id := range ids {
-		if id.Environment == "prod" {
-			byTeam[id.Owner] = append(byTeam[id.Owner], id)
-		}
-	}
-	bodies := make([][]byte, 4096)
-	for i := range bodies {
-		id := ids[r.IntN(nIdentities)]
-		action := []string{"read", "write"}[r.IntN(2)]
-		res := fmt.Sprintf(`{"type":"Secret","id":"sec-%d"}`, r.IntN(1000))
-		if g := grants[r.IntN(len(grants))]; r.IntN(10) > 0 && len(byTeam[g.team]) > 0 {
-			id, action = byTeam[g.team][r.IntN(len(byTeam[g.team]))], "read"
-			res = fmt.Sprintf(`{"type":"Secret","id":"sec-%d"}`, g.service+100*r.IntN(10))
-		}
-		bodies[i] = []byte(fmt.Sprintf(`{"principal":{"type":"Identity","id":%q},"action":{"id":%q},"resource":%s,"context":{"source_ip":"10.1.%d.%d"}}`,
-			id.ExternalID, action, res, r.IntN(256), r.IntN(256)))
-	}
+	bodies, secret, engine := f.bodies, f.secret, f.engine
 	client := &http.Client{Transport: &http.Transport{MaxIdleConns: 256, MaxIdleConnsPerHost: 256}}
 	const workers = 64
 	run := func(n int, req func(i int) *http.Request, wantStatus int) (float64, []time.Duration) {
@@ -191,6 +100,125 @@ action read, write appliesTo { principal: [Identity], resource: [Service, Secret
 		}
 	}
 	b.ReportMetric(float64(allowed)/2, "allowed-%")
+}
+
+// authorizeFixture is the inventory, policies and traffic of the
+// /v1/authorize benchmarks.
+type authorizeFixture struct {
+	handler *Server
+	engine  *policy.Engine
+	secret  string   // an operator API token
+	bodies  [][]byte // decision requests, ~87% allowed
+}
+
+// newAuthorizeFixture builds 10,000 identities in a real SQLite inventory,
+// 500 policies with realistic scopes and 1,000 stored resources, an engine
+// following the change feed and a server with cached API tokens.
+func newAuthorizeFixture(b *testing.B) *authorizeFixture {
+	b.Helper()
+	ctx := context.Background()
+
+	db, err := store.Open(ctx, filepath.Join(b.TempDir(), "w.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	admin := warden.NewContextWithActor(ctx, warden.Actor{Type: "system", ID: "bench"})
+	const nIdentities, nPolicies = 10000, 500
+	r := rand.New(rand.NewPCG(1, 2))
+	teams := 50
+	ids := make([]*warden.Identity, nIdentities)
+	for i := range ids {
+		ids[i] = &warden.Identity{Kind: warden.KindWorkload, Provider: warden.ProviderKubernetes,
+			ExternalID: fmt.Sprintf("system:serviceaccount:ns%d:svc%d", i%200, i), Name: fmt.Sprintf("svc%d", i),
+			Owner: fmt.Sprintf("team-%d", r.IntN(teams)), Environment: []string{"prod", "staging"}[r.IntN(2)]}
+	}
+	if _, err := db.ImportIdentities(admin, ids); err != nil {
+		b.Fatal(err)
+	}
+	type grant struct {
+		team    string
+		service int
+	}
+	var grants []grant
+	var pol strings.Builder
+	for i := 0; i < nPolicies; i++ {
+		effect := "permit"
+		if i%10 == 0 {
+			effect = "forbid"
+		}
+		switch i % 3 {
+		case 0:
+			g := grant{fmt.Sprintf("team-%d", r.IntN(teams)), r.IntN(100)}
+			if effect == "permit" {
+				grants = append(grants, g)
+			}
+			fmt.Fprintf(&pol, "%s (principal in Team::%q, action == Action::\"read\", resource in Service::\"svc-%d\") when { principal.environment == \"prod\" };\n", effect, g.team, g.service)
+		case 1:
+			fmt.Fprintf(&pol, "%s (principal == Identity::\"%s\", action in [Action::\"read\", Action::\"write\"], resource) when { context has source_ip && context.source_ip like \"10.*\" };\n", effect, ids[r.IntN(nIdentities)].ExternalID)
+		default:
+			fmt.Fprintf(&pol, "%s (principal in Team::\"team-%d\", action == Action::\"write\", resource == Secret::\"sec-%d\");\n", effect, r.IntN(teams), r.IntN(1000))
+		}
+	}
+	v := &warden.PolicyVersion{Schema: `entity Service; entity Secret in [Service];
+action read, write appliesTo { principal: [Identity], resource: [Service, Secret], context: { source_ip?: String } };`,
+		Policies: map[string]string{"bench.cedar": pol.String()}}
+	if _, err := policy.Compile(v); err != nil {
+		b.Fatal(err)
+	}
+	if err := db.CreatePolicyVersion(admin, v); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := db.ActivatePolicyVersion(admin, v.Version); err != nil {
+		b.Fatal(err)
+	}
+	var ents []*warden.PolicyEntity
+	for i := 0; i < 1000; i++ {
+		ents = append(ents, &warden.PolicyEntity{Type: "Secret", ID: fmt.Sprintf("sec-%d", i), Parents: []warden.EntityRef{{Type: "Service", ID: fmt.Sprintf("svc-%d", i%100)}}})
+	}
+	if err := db.PutPolicyEntities(admin, ents); err != nil {
+		b.Fatal(err)
+	}
+	engineCtx, cancel := context.WithCancel(ctx)
+	b.Cleanup(cancel)
+	engine := policy.New(policy.Config{Identities: db, Credentials: db, Policies: db, Entities: db, Log: db, Changes: db, SampleAllows: 0.01})
+	if err := engine.Start(engineCtx); err != nil {
+		b.Fatal(err)
+	}
+	tokens := NewCachedTokens(engineCtx, db, db, time.Second)
+	handler := New(Config{Identities: db, Credentials: db, Tokens: tokens, Audit: db, Policy: PolicyConfig{Engine: engine}})
+	_, secret, err := db.CreateToken(admin, "proxy", warden.RoleOperator)
+	if err != nil {
+		b.Fatal(err)
+	}
+	// Traffic is mostly legitimate: 9 in 10 requests are a prod identity
+	// of a team reading a secret of a service its team may read (one of
+	// the team-scoped permits), the rest random (mostly default denies).
+	byTeam := map[string][]*warden.Identity{}
+	for _, id := range ids {
+		if id.Environment == "prod" {
+			byTeam[id.Owner] = append(byTeam[id.Owner], id)
+		}
+	}
+	bodies := make([][]byte, 4096)
+	for i := range bodies {
+		id := ids[r.IntN(nIdentities)]
+		action := []string{"read", "write"}[r.IntN(2)]
+		res := fmt.Sprintf(`{"type":"Secret","id":"sec-%d"}`, r.IntN(1000))
+		if g := grants[r.IntN(len(grants))]; r.IntN(10) > 0 && len(byTeam[g.team]) > 0 {
+			id, action = byTeam[g.team][r.IntN(len(byTeam[g.team]))], "read"
+			res = fmt.Sprintf(`{"type":"Secret","id":"sec-%d"}`, g.service+100*r.IntN(10))
+		}
+		bodies[i] = []byte(fmt.Sprintf(`{"principal":{"type":"Identity","id":%q},"action":{"id":%q},"resource":%s,"context":{"source_ip":"10.1.%d.%d"}}`,
+			id.ExternalID, action, res, r.IntN(256), r.IntN(256)))
+	}
+	// Warm the identity cache, as a running server's is.
+	for _, body := range bodies {
+		if _, err := engine.Decide(ctx, decodeBenchRequest(b, body), "warmup"); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return &authorizeFixture{handler: handler, engine: engine, secret: secret, bodies: bodies}
 }
 
 func decodeBenchRequest(b *testing.B, body []byte) *policy.Request {

@@ -87,7 +87,7 @@ func TestAuthorize_BadInputNamesTheField(t *testing.T) {
 		status                  int
 	}{
 		{"UnknownMember", "/v1/authorize", `{"principal":{"type":"Identity","id":"x"},"action":{"id":"read"},"resource":{"type":"Doc","id":"d"},"colour":1}`, "colour", 400},
-		{"UnknownNestedMember", "/v1/authorize", `{"principal":{"type":"Identity","id":"x","kind":"y"},"action":{"id":"read"},"resource":{"type":"Doc","id":"d"}}`, "kind", 400},
+		{"UnknownNestedMember", "/v1/authorize", `{"principal":{"type":"Identity","id":"x","kind":"y"},"action":{"id":"read"},"resource":{"type":"Doc","id":"d"}}`, "principal.kind", 400},
 		{"WrongType", "/v1/authorize", `{"principal":{"type":"Identity","id":7},"action":{"id":"read"},"resource":{"type":"Doc","id":"d"}}`, "principal.id", 400},
 		{"MissingResource", "/v1/authorize", `{"principal":{"type":"Identity","id":"x"},"action":{"id":"read"}}`, "resource.type", 400},
 		{"Malformed", "/v1/authorize", `{"principal":`, "", 400},

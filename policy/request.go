@@ -75,7 +75,7 @@ func parseRequest(req *Request) (*parsed, error) {
 		return nil, warden.FieldErrorf("context", "context is larger than %d bytes", maxContextLen)
 	}
 	if len(req.Context) > 0 && string(req.Context) != "null" {
-		if err := json.Unmarshal(req.Context, &p.context); err != nil {
+		if p.context, err = parseContext(req.Context); err != nil {
 			return nil, warden.FieldErrorf("context", "context must be a Cedar JSON record: %v", clip(err.Error()))
 		}
 		if _, ok := p.context.Get("token"); ok {
