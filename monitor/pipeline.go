@@ -90,6 +90,19 @@ func (p *Pipeline) Tick(ctx context.Context, now time.Time) error {
 	return p.Handle(ctx, found)
 }
 
+// Flush releases every event still held for ordering and handles their
+// detections: the end of a finite input (offline mode) or of a server.
+func (p *Pipeline) Flush(ctx context.Context) error {
+	p.mu.Lock()
+	found := p.Engine.Flush()
+	err := p.Engine.Save(ctx)
+	p.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	return p.Handle(ctx, found)
+}
+
 // Run ticks every interval until ctx ends.
 func (p *Pipeline) Run(ctx context.Context, interval time.Duration) {
 	t := time.NewTicker(interval)

@@ -67,5 +67,6 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 	root.AddCommand(newImportCmd(), newEventsCmd())
 	root.AddCommand(newPolicyCmd(), newAuthorizeCmd())
 	root.AddCommand(newFindingsCmd(), newGovernCmd(), newPostureCmd(), newReportCmd())
+	root.AddCommand(newDetectCmd(), newDetectionsCmd())
 	return root
 }
