@@ -48,6 +48,9 @@ credentials, grants, events ({created, updated, unchanged}) and warnings.`,
   warden import aws-credential-report credential-report.csv
   warden import cloudtrail s3-export/AWSLogs/
   aws iam get-account-authorization-details | warden import aws-iam -
+  kubectl get serviceaccounts,roles,clusterroles,rolebindings,clusterrolebindings -A -o json | warden import k8s -
+  warden import k8s-audit /var/log/kubernetes/audit/audit.log
+  gh api --paginate 'orgs/ORG/audit-log?include=all&per_page=100' | warden import github-audit -
   warden import x509 certs/ api.example.com:443`,
 		Args: cobra.MinimumNArgs(2),
 	}
