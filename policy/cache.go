@@ -78,6 +78,8 @@ func (c *identityCache) invalidate(ch warden.Change) {
 	case ch.Type == "identity" && ch.ID != "":
 		c.dropIdentity(ch.ID)
 		c.dropMissing()
+	case ch.Type == "events":
+		c.dropMissing()
 	case (ch.Type == "credential" || ch.Type == "finding") && ch.ID != "":
 		if id, ok := c.related[ch.Type+":"+ch.ID]; ok {
 			c.dropIdentity(id)

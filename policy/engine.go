@@ -194,6 +194,14 @@ func (e *Engine) apply(ctx context.Context, ch warden.Change) {
 	case "policy_version", "token":
 		// Pushing a version changes nothing until it is activated; API
 		// tokens are not policy principals.
+	case "events":
+		// Recorded activity (the decision log's own events among it) only
+		// moves last-use times, which are no attribute; it may create
+		// not-onboarded identities, which negative entries must not hide.
+		e.ids.invalidate(ch)
+	case "detection", "baseline", "dead_letter", "posture", "leak", "join_token", "registration_entry":
+		// Monitoring and issuer records: their effects on identities
+		// (quarantine, findings, credentials) arrive as changes of their own.
 	default: // "*", revocations of issued credentials, anything else
 		e.ids.invalidate(warden.Change{Type: "*"})
 		e.tokens.flush()

@@ -62,6 +62,7 @@ func startPDP(ctx context.Context, db *store.DB, f pdpFlags, deps pdpDeps, logge
 	}
 	cfg := policy.Config{
 		Identities: db, Credentials: db, Policies: db, Entities: db, Log: db, Changes: db,
+		Findings: policy.GovernanceFindings{Findings: db}, // open_findings
 		Verifier: deps.verifier, Revocations: deps.revocations, Audience: f.audience,
 		SampleAllows: f.sampleAllows, Logger: logger,
 	}

@@ -140,8 +140,14 @@ func runServe(ctx context.Context, cfg serveConfig, logw interface{ Write([]byte
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	// API tokens are authenticated from memory (a proxy asks for a
+	// decision per request). A revocation through this server or another
+	// replica ends that at once through the change feed startPDP listens
+	// to; the 1 s lifetime bounds what the feed cannot see (warden admin
+	// token revoke writing to a SQLite file from another process).
+	cachedTokens := httpapi.NewCachedTokens(pdpCtx, db, db, time.Second)
 	api := httpapi.New(httpapi.Config{
-		Identities: db, Credentials: db, Tokens: db, Audit: db,
+		Identities: db, Credentials: db, Tokens: cachedTokens, Audit: db,
 		Leaks:     scan.NewLedger(scan.LedgerConfig{Leaks: db, Credentials: db, Identities: db, Grants: db, Findings: db}),
 		Ready:     db.Ping,
 		Logger:    logger,
