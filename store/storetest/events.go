@@ -38,6 +38,7 @@ func activity(n, offset int, role *warden.Identity) warden.ActivityBatch {
 
 func testEvents(t *testing.T, open Opener) {
 	ctx := actorCtx("importer")
+	t.Run("CredentialsSeenInActivity", func(t *testing.T) { testActivityCredentials(t, open) })
 	t.Run("RecordActivityOnboardsAndIsIdempotent", func(t *testing.T) {
 		db := open(t)
 		role := mustCreate(t, db, sampleRole("deployer"))
