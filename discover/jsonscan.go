@@ -189,7 +189,7 @@ func Members(data []byte, fn func(key string, value []byte) error) error {
 		} else if utf8.Valid(key) {
 			name = string(key)
 		} else {
-			name = string(bytes.ToValidUTF8(key, []byte("\uFFFD")))
+			name = validUTF8(key)
 		}
 		i = skipWS(data, end)
 		if i >= len(data) || data[i] != ':' {
@@ -272,7 +272,7 @@ func String(value []byte) (string, error) {
 	inner := value[1 : len(value)-1]
 	if bytes.IndexByte(inner, '\\') < 0 {
 		if !utf8.Valid(inner) {
-			return string(bytes.ToValidUTF8(inner, []byte("\uFFFD"))), nil
+			return validUTF8(inner), nil
 		}
 		return string(inner), nil
 	}
@@ -281,6 +281,23 @@ func String(value []byte) (string, error) {
 		return "", &SyntaxError{Msg: "invalid string escape"}
 	}
 	return s, nil
+}
+
+// validUTF8 replaces each byte of b that is not part of valid UTF-8 with
+// U+FFFD, as encoding/json does (bytes.ToValidUTF8 would merge a run of
+// bad bytes into one).
+func validUTF8(b []byte) string {
+	out := make([]byte, 0, len(b)+8)
+	for len(b) > 0 {
+		r, size := utf8.DecodeRune(b)
+		if r == utf8.RuneError && size == 1 {
+			out = utf8.AppendRune(out, utf8.RuneError)
+		} else {
+			out = append(out, b[:size]...)
+		}
+		b = b[size:]
+	}
+	return string(out)
 }
 
 // errNotString marks a value that should have been a string.
