@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 	"strings"
 	"time"
@@ -28,6 +29,9 @@ type Issuer interface {
 	JWKS() jose.JSONWebKeySet
 	Bundle() map[string]any
 	CRL(ctx context.Context) ([]byte, error)
+	// SettleReplay records a deferred client-assertion jti that the
+	// request did not record with a credential.
+	SettleReplay(ctx context.Context, c *issuer.Caller) error
 }
 
 var _ Issuer = (*issuer.Issuer)(nil)
@@ -48,6 +52,18 @@ func callerFromContext(ctx context.Context) *issuer.Caller {
 	return c
 }
 
+// mintsCredential reports whether the route mints a credential for its
+// caller. There the client assertion's jti is recorded in the issuance
+// transaction (one durable write instead of two), and settled after the
+// handler when nothing was minted.
+func mintsCredential(pattern string) bool {
+	switch pattern {
+	case "/v1/svid/x509", "/v1/svid/jwt", "/v1/oauth2/token":
+		return true
+	}
+	return false
+}
+
 // isOAuthRoute reports whether the route answers RFC 6749 errors
 // ({"error": ...}) instead of problem documents.
 func isOAuthRoute(pattern string) bool { return strings.HasPrefix(pattern, "/v1/oauth2/") }
@@ -58,6 +74,7 @@ func isOAuthRoute(pattern string) bool { return strings.HasPrefix(pattern, "/v1/
 // which is parsed here, strictly, once.
 func (s *Server) authenticateWorkload(rt Route, next http.Handler) http.Handler {
 	oauth := isOAuthRoute(rt.Pattern)
+	deferReplay := mintsCredential(rt.Pattern)
 	fail := func(w http.ResponseWriter, r *http.Request, err error) {
 		if oauth {
 			s.oauthError(w, r, err)
@@ -70,7 +87,7 @@ func (s *Server) authenticateWorkload(rt Route, next http.Handler) http.Handler 
 			fail(w, r, warden.Errorf(codeUnavailable, "the credential issuer is not configured on this server"))
 			return
 		}
-		ev := issuer.Evidence{Audience: s.issuer.IssuerURL() + r.URL.Path}
+		ev := issuer.Evidence{Audience: s.issuer.IssuerURL() + r.URL.Path, DeferReplayCheck: deferReplay}
 		if r.TLS != nil && len(r.TLS.PeerCertificates) > 0 {
 			ev.PeerCerts = r.TLS.PeerCertificates
 		}
@@ -124,6 +141,16 @@ func (s *Server) authenticateWorkload(rt Route, next http.Handler) http.Handler 
 		noteActor(r.Context(), actor)
 		ctx = warden.NewContextWithActor(ctx, actor)
 		ctx = context.WithValue(ctx, callerKey{}, c)
+		if deferReplay {
+			// Whatever the handler answers, even by panicking, the
+			// assertion is used up when it returns.
+			defer func() {
+				if err := s.issuer.SettleReplay(context.WithoutCancel(ctx), c); err != nil {
+					s.logger.LogAttrs(ctx, slog.LevelWarn, "client assertion not used up after the request",
+						slog.String("route", rt.Pattern), slog.String("spiffe_id", c.SPIFFEID), slog.String("error", err.Error()))
+				}
+			}()
+		}
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }

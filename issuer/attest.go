@@ -27,6 +27,11 @@ type Evidence struct {
 	Audience string
 	// JoinToken is a one-time join token secret.
 	JoinToken string
+	// DeferReplayCheck leaves a client assertion's jti unrecorded in the
+	// returned Caller: the credential minted for the request records it in
+	// its own transaction. The caller must then call SettleReplay when the
+	// request ends. Only for requests that mint a credential.
+	DeferReplayCheck bool
 }
 
 // Caller is an attested workload.
@@ -35,6 +40,8 @@ type Caller struct {
 	Identity    *warden.Identity
 	SPIFFEID    string
 	Attestation string // summary for issued-credential records
+	// replay is a client assertion's jti to record (DeferReplayCheck).
+	replay *pendingJTI
 }
 
 // Authenticate attests a workload. Failures are EUNAUTHORIZED with the
@@ -49,7 +56,7 @@ func (is *Issuer) Authenticate(ctx context.Context, ev Evidence) (*Caller, error
 			return nil, err
 		}
 		if len(hdr.X5C) > 0 {
-			return is.attestClientAssertion(ctx, ev.Assertion, hdr, ev.Audience)
+			return is.attestClientAssertion(ctx, ev.Assertion, hdr, ev.Audience, ev.DeferReplayCheck)
 		}
 		return is.attestOIDC(ctx, ev.Assertion)
 	case ev.JoinToken != "":
@@ -150,6 +157,12 @@ func (is *Issuer) attestCertificate(ctx context.Context, chain []*x509.Certifica
 	if err != nil {
 		return nil, err
 	}
+	return is.attestSVID(ctx, leaf, how)
+}
+
+// attestSVID finds the issuance record and entry of a verified, unrevoked
+// X.509-SVID leaf.
+func (is *Issuer) attestSVID(ctx context.Context, leaf *x509.Certificate, how string) (*Caller, error) {
 	rec, err := is.store.FindIssuedCredential(ctx, serialID(leaf))
 	if err != nil {
 		if warden.ErrorCode(err) == warden.ENOTFOUND {
@@ -169,7 +182,7 @@ const maxAssertionLifetime = 5 * time.Minute
 // attestClientAssertion checks an RFC 7523 private_key_jwt assertion signed
 // by the key of the X.509-SVID in its x5c header: iss = sub = the SVID's
 // SPIFFE ID, aud = the endpoint, short-lived, single-use jti.
-func (is *Issuer) attestClientAssertion(ctx context.Context, raw string, hdr *tokenHeader, audience string) (*Caller, error) {
+func (is *Issuer) attestClientAssertion(ctx context.Context, raw string, hdr *tokenHeader, audience string, deferReplay bool) (*Caller, error) {
 	if audience == "" {
 		return nil, unauthorized("client assertions are not accepted here")
 	}
@@ -210,13 +223,22 @@ func (is *Issuer) attestClientAssertion(ctx context.Context, raw string, hdr *to
 	if claims.Subject != spiffeID {
 		return nil, unauthorized("client assertion sub must be the certificate's SPIFFE ID")
 	}
-	if err := is.store.UseJTI(ctx, spiffeID, claims.ID, claims.Expiry.Time().Add(clockSkew)); err != nil {
-		if warden.ErrorCode(err) == warden.ECONFLICT {
-			return nil, unauthorized("client assertion jti was already used (replay)")
+	used := &pendingJTI{issuer: spiffeID, jti: claims.ID, expiresAt: claims.Expiry.Time().Add(clockSkew)}
+	if !deferReplay {
+		if err := is.useJTI(ctx, used); err != nil {
+			return nil, err
 		}
+	}
+	// The chain was verified above: verifying it again would cost the
+	// path building, a signature check and a revocation query once more.
+	c, err := is.attestSVID(ctx, leaf, "private_key_jwt")
+	if err != nil {
 		return nil, err
 	}
-	return is.attestCertificate(ctx, chain, "private_key_jwt")
+	if deferReplay {
+		c.replay = used
+	}
+	return c, nil
 }
 
 func (is *Issuer) caller(ctx context.Context, entryID, attestation string) (*Caller, error) {

@@ -155,8 +155,9 @@ func (is *Issuer) Rotate(ctx context.Context, purpose string) error {
 	return is.Reload(ctx)
 }
 
-// Maintain rotates keys whose signing period is over and reloads keys
-// other replicas rotated, every interval until ctx ends.
+// Maintain rotates keys whose signing period is over, reloads keys other
+// replicas rotated and deletes expired one-time token ids, every interval
+// until ctx ends.
 func (is *Issuer) Maintain(ctx context.Context, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
@@ -169,6 +170,7 @@ func (is *Issuer) Maintain(ctx context.Context, interval time.Duration) {
 		if err := is.MaybeRotate(ctx); err != nil {
 			is.logger.Error("issuer key maintenance", "error", err)
 		}
+		is.sweepJTIs(ctx)
 	}
 }
 

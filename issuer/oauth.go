@@ -204,7 +204,11 @@ func (is *Issuer) exchange(ctx context.Context, client *Caller, req TokenRequest
 	}
 	claims.Scope, claims.ClientID, claims.Act = strings.Join(scope, " "), client.SPIFFEID, act
 	entryCaller.Attestation = "token_exchange:" + subject.ID + " by " + client.SPIFFEID
+	// The client's pending assertion jti is recorded with the subject's
+	// token; if recording fails it goes back to the client, to be settled.
+	entryCaller.replay = client.replay
 	tok, err := is.mintAndRecord(ctx, entryCaller, claims, warden.IssuedAccessToken, typAccessToken, act.chain())
+	client.replay = entryCaller.replay
 	if err != nil {
 		return nil, err
 	}

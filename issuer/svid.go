@@ -83,7 +83,7 @@ func (is *Issuer) IssueX509SVID(ctx context.Context, c *Caller, csrData []byte, 
 	}
 	rec := &warden.IssuedCredential{ID: serialID(leaf), Kind: warden.IssuedX509SVID, IdentityID: c.Identity.ID, EntryID: c.Entry.ID,
 		SPIFFEID: c.SPIFFEID, Attestation: c.Attestation, IssuedAt: now, ExpiresAt: leaf.NotAfter}
-	if err := is.store.RecordIssuedCredential(systemCtx(ctx), rec); err != nil {
+	if err := is.record(ctx, c, rec); err != nil {
 		return nil, fmt.Errorf("issue X.509-SVID: %w", err)
 	}
 	chain := []*x509.Certificate{leaf}
@@ -174,7 +174,7 @@ func (is *Issuer) mintAndRecord(ctx context.Context, c *Caller, claims *Claims, 
 	rec := &warden.IssuedCredential{ID: claims.ID, Kind: kind, IdentityID: c.Identity.ID, EntryID: c.Entry.ID, SPIFFEID: claims.Subject,
 		Attestation: c.Attestation, Audience: []string(claims.Audience), Scope: scope, Actors: actors,
 		IssuedAt: claims.IssuedAt.Time(), ExpiresAt: claims.Expiry.Time()}
-	if err := is.store.RecordIssuedCredential(systemCtx(ctx), rec); err != nil {
+	if err := is.record(ctx, c, rec); err != nil {
 		return nil, fmt.Errorf("issue %s: %w", kind, err)
 	}
 	return &Token{Raw: raw, Claims: claims, ExpiresAt: claims.Expiry.Time()}, nil

@@ -44,20 +44,31 @@ func issuedList(s []string) []string {
 // RecordIssuedCredential stores the record of a minted credential together
 // with its audit record.
 func (db *DB) RecordIssuedCredential(ctx context.Context, c *warden.IssuedCredential) error {
+	if err := checkIssued(c); err != nil {
+		return err
+	}
+	return db.tx(ctx, func(tx *sql.Tx) error { return db.recordIssued(ctx, tx, c) })
+}
+
+// checkIssued checks and normalises a record before it is stored.
+func checkIssued(c *warden.IssuedCredential) error {
 	if c.ID == "" || c.IdentityID == "" || c.SPIFFEID == "" {
 		return fmt.Errorf("record issued credential: id, identity and SPIFFE ID are required")
 	}
 	c.Audience, c.Scope, c.Actors = issuedList(c.Audience), issuedList(c.Scope), issuedList(c.Actors)
 	c.IssuedAt, c.ExpiresAt = c.IssuedAt.UTC().Truncate(time.Microsecond), c.ExpiresAt.UTC().Truncate(time.Microsecond)
-	return db.tx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, db.q("INSERT INTO issued_credentials ("+issuedColumns+") VALUES ("+placeholders(13)+")"),
-			c.ID, c.Kind, c.IdentityID, c.EntryID, c.SPIFFEID, c.Attestation, issuerJSON(c.Audience), issuerJSON(c.Scope), issuerJSON(c.Actors),
-			micro(c.IssuedAt), micro(c.ExpiresAt), microPtr(c.RevokedAt), c.RevokeNote)
-		if err != nil {
-			return fmt.Errorf("record issued credential: %w", db.mapError(err))
-		}
-		return db.appendAudit(ctx, tx, auditEntry{action: "issuer.credential.issue", targetType: "issued_credential", targetID: c.ID, after: c})
-	})
+	return nil
+}
+
+// recordIssued inserts a checked record and its audit entry in tx.
+func (db *DB) recordIssued(ctx context.Context, tx *sql.Tx, c *warden.IssuedCredential) error {
+	_, err := tx.ExecContext(ctx, db.q("INSERT INTO issued_credentials ("+issuedColumns+") VALUES ("+placeholders(13)+")"),
+		c.ID, c.Kind, c.IdentityID, c.EntryID, c.SPIFFEID, c.Attestation, issuerJSON(c.Audience), issuerJSON(c.Scope), issuerJSON(c.Actors),
+		micro(c.IssuedAt), micro(c.ExpiresAt), microPtr(c.RevokedAt), c.RevokeNote)
+	if err != nil {
+		return fmt.Errorf("record issued credential: %w", db.mapError(err))
+	}
+	return db.appendAudit(ctx, tx, auditEntry{action: "issuer.credential.issue", targetType: "issued_credential", targetID: c.ID, after: c})
 }
 
 // FindIssuedCredential returns the record with the id.

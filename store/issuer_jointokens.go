@@ -103,26 +103,6 @@ func (db *DB) ConsumeJoinToken(ctx context.Context, secret string) (*warden.Join
 	return out, err
 }
 
-// UseJTI records a one-time token id; a second use is ECONFLICT. Expired
-// ids are swept on the way so the table stays small.
-func (db *DB) UseJTI(ctx context.Context, issuer, jti string, expiresAt time.Time) error {
-	if jti == "" || len(jti) > 256 || len(issuer) > 2048 {
-		return warden.Errorf(warden.EUNAUTHORIZED, "the token id (jti) is missing or too long")
-	}
-	now := db.now()
-	if _, err := db.db.ExecContext(ctx, db.q("DELETE FROM used_jtis WHERE expires_at < ?"), micro(now)); err != nil {
-		return fmt.Errorf("sweep used token ids: %w", err)
-	}
-	_, err := db.db.ExecContext(ctx, db.q("INSERT INTO used_jtis (issuer, jti, expires_at) VALUES (?, ?, ?)"), issuer, jti, micro(expiresAt))
-	if err != nil {
-		if db.dialect.isUniqueViolation(err) {
-			return warden.Errorf(warden.ECONFLICT, "token id %q was already used (replay)", issuerClip(jti))
-		}
-		return fmt.Errorf("record used token id: %w", err)
-	}
-	return nil
-}
-
 func issuerClip(s string) string {
 	if len(s) > 40 {
 		return s[:40] + "…"

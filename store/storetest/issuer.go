@@ -269,6 +269,7 @@ func testIssuer(t *testing.T, open Opener) {
 			t.Fatalf("expired id not swept: %v", err)
 		}
 	})
+	t.Run("ReplayCacheInIssuance", func(t *testing.T) { testIssuerJTI(t, open) })
 	t.Run("KeyRotation", func(t *testing.T) {
 		db := open(t)
 		key := func(id, state string) *warden.IssuerKey {
