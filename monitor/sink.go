@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"sync"
 
 	"github.com/warden-nhi/warden"
@@ -53,5 +54,16 @@ func (s *WriterSink) Send(_ context.Context, d *warden.Detection) error {
 	if _, err := s.W.Write(append(b, '\n')); err != nil {
 		return fmt.Errorf("write alert: %w", err)
 	}
+	return nil
+}
+
+// LogSink logs each detection at warning level, so that an operator sees
+// them in the server log without any alert sink configured.
+type LogSink struct{ Logger *slog.Logger }
+
+// Send logs d.
+func (s LogSink) Send(_ context.Context, d *warden.Detection) error {
+	s.Logger.Warn("detection", "id", d.ID, "detector", d.Detector, "severity", d.Severity, "identity", d.Identity,
+		"technique", d.Technique, "responses", d.Responses, "explanation", d.Explanation)
 	return nil
 }

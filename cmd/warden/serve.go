@@ -34,6 +34,7 @@ type serveConfig struct {
 	issuer    issuerFlags
 	govern    governFlags
 	retention retentionFlags
+	monitor   monitorFlags
 }
 
 func newServeCmd() *cobra.Command {
@@ -68,6 +69,7 @@ the SQLite database). With --demo it also loads a fictional organisation's
 	addIssuerFlags(cmd, &cfg.issuer)
 	addGovernFlags(cmd, &cfg.govern)
 	addRetentionFlags(cmd, &cfg.retention)
+	addMonitorFlags(cmd, &cfg.monitor)
 	return cmd
 }
 
@@ -138,6 +140,14 @@ func runServe(ctx context.Context, cfg serveConfig, logw interface{ Write([]byte
 	}
 	defer func() { stopPDPCtx(); stopPDP() }()
 
+	// Behavioural monitoring runs until the server has stopped taking
+	// requests, then releases held events and delivers queued alerts.
+	mon, err := startMonitor(ctx, db, cfg.monitor, logger)
+	if err != nil {
+		return err
+	}
+	defer mon.stop()
+
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	// API tokens are authenticated from memory (a proxy asks for a
@@ -156,6 +166,7 @@ func runServe(ctx context.Context, cfg serveConfig, logw interface{ Write([]byte
 		Policy:    policyCfg,
 		Issuer:    iss, IssuerStore: db,
 		Findings: db, Posture: db, Governance: gov,
+		Monitor: mon.api,
 	})
 	srv := &http.Server{
 		Handler:           api,

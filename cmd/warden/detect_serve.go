@@ -1,0 +1,181 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/warden-nhi/warden"
+	"github.com/warden-nhi/warden/httpapi"
+	"github.com/warden-nhi/warden/monitor"
+	"github.com/warden-nhi/warden/monitor/natsfeed"
+	"github.com/warden-nhi/warden/store"
+)
+
+// monitorFlags configure behavioural monitoring in "warden serve".
+type monitorFlags struct {
+	playbook          string
+	dryRun            bool
+	webhookURL        string
+	webhookSecretFile string
+	ocsfFile          string
+	watchDir          string
+	natsURL           string
+	natsSubject       string
+	learning          time.Duration
+	minEvents         int
+	lateness          time.Duration
+	tick              time.Duration
+}
+
+func addMonitorFlags(cmd *cobra.Command, f *monitorFlags) {
+	fl := cmd.Flags()
+	fl.StringVar(&f.playbook, "playbook", "", "response playbook (JSON): rules matching detections to alert, quarantine, revoke, disable; default: alert on everything")
+	fl.BoolVar(&f.dryRun, "playbook-dry-run", false, "record what the playbook would do without doing it")
+	fl.StringVar(&f.webhookURL, "webhook-url", "", "POST each alerted detection (JSON) to this URL, signed with --webhook-secret-file, retried with backoff; failures become dead letters")
+	fl.StringVar(&f.webhookSecretFile, "webhook-secret-file", "", "file holding the HMAC-SHA256 key of the "+monitor.HeaderSignature+" header")
+	fl.StringVar(&f.ocsfFile, "ocsf-file", "", "append alerted detections as OCSF 1.1 Detection Findings (JSON Lines) to this file; - for standard output")
+	fl.StringVar(&f.watchDir, "watch-dir", "", "ingest activity log files (CloudTrail or warden events, gzip allowed) dropped into this directory; done files move to processed/ or failed/")
+	fl.StringVar(&f.natsURL, "nats-url", "", "ingest activity events from a NATS JetStream subject on this server (nats://host:4222)")
+	fl.StringVar(&f.natsSubject, "nats-subject", "warden.events", "the JetStream subject of --nats-url")
+	fl.DurationVar(&f.learning, "monitor-learning", 7*24*time.Hour, "how long an identity is watched before deviations from its baseline alert")
+	fl.IntVar(&f.minEvents, "monitor-min-events", 50, "events an identity needs before deviations from its baseline alert")
+	fl.DurationVar(&f.lateness, "monitor-lateness", time.Minute, "how long (in event time) events wait so that late ones are put in order")
+	fl.DurationVar(&f.tick, "monitor-tick", 5*time.Second, "how often events held for ordering are released when no newer ones arrive")
+}
+
+// runningMonitor is monitoring started by startMonitor.
+type runningMonitor struct {
+	api  httpapi.Monitor
+	stop func() // releases held events and delivers queued alerts
+}
+
+// startMonitor wires the monitor on db: the pipeline (baselines,
+// detectors, playbook, detection store, queued alert sinks) behind POST
+// /v1/events, and the watched directory and NATS inputs when configured.
+func startMonitor(ctx context.Context, db *store.DB, f monitorFlags, logger *slog.Logger) (*runningMonitor, error) {
+	if f.minEvents < 1 || f.learning < 0 || f.lateness < 0 || f.tick <= 0 {
+		return nil, fmt.Errorf("--monitor-min-events must be at least 1, --monitor-tick positive, --monitor-learning and --monitor-lateness not negative")
+	}
+	pb := &monitor.Playbook{Rules: []monitor.Rule{{Name: "alert on every detection", Actions: []string{monitor.ActionAlert}}}}
+	if f.playbook != "" {
+		data, err := os.ReadFile(f.playbook)
+		if err != nil {
+			return nil, fmt.Errorf("--playbook: %w", err)
+		}
+		if pb, err = monitor.ParsePlaybook(data); err != nil {
+			return nil, fmt.Errorf("--playbook %s: %w", f.playbook, err)
+		}
+	}
+	pb.DryRun = pb.DryRun || f.dryRun
+	sinks, closeFiles, err := alertSinks(db, f, logger)
+	if err != nil {
+		return nil, err
+	}
+	cfg := monitor.Config{LearningPeriod: f.learning, MinLearningEvents: f.minEvents, Lateness: f.lateness, Baselines: db}
+	p := &monitor.Pipeline{
+		Engine: monitor.NewEngine(cfg), Activity: db, Detections: db,
+		Responder: &monitor.Responder{Playbook: pb, Identities: db, Revoker: db},
+		Alerts:    append([]monitor.Sink{monitor.LogSink{Logger: logger}}, sinksOf(sinks)...),
+		Logger:    logger,
+	}
+	bg, cancel := context.WithCancel(warden.NewContextWithActor(ctx, warden.Actor{Type: "system", ID: "monitor"}))
+	done := make(chan struct{})
+	loops := 1
+	go func() { p.Run(bg, f.tick); done <- struct{}{} }()
+	if f.watchDir != "" {
+		if st, err := os.Stat(f.watchDir); err != nil || !st.IsDir() {
+			cancel()
+			closeFiles()
+			return nil, fmt.Errorf("--watch-dir %s: not a directory", f.watchDir)
+		}
+		w := &monitor.DirWatcher{Dir: f.watchDir, Ingester: p, Logger: logger}
+		loops++
+		go func() { w.Run(bg); done <- struct{}{} }()
+		logger.Info("watching for activity logs", "dir", f.watchDir)
+	}
+	var feed *natsfeed.Feed
+	if f.natsURL != "" {
+		if feed, err = natsfeed.Open(ctx, natsfeed.Config{URL: f.natsURL, Subject: f.natsSubject, Ingester: p, Logger: logger}); err != nil {
+			cancel()
+			closeFiles()
+			return nil, fmt.Errorf("--nats-url: %w", err)
+		}
+		loops++
+		go func() { _ = feed.Run(bg); done <- struct{}{} }()
+		logger.Info("consuming activity events from NATS", "url", redactURL(f.natsURL), "subject", f.natsSubject)
+	}
+	stop := func() {
+		cancel()
+		for range loops {
+			<-done
+		}
+		if feed != nil {
+			feed.Close()
+		}
+		flushCtx, stopFlush := context.WithTimeout(warden.NewContextWithActor(context.WithoutCancel(ctx), warden.Actor{Type: "system", ID: "monitor"}), 15*time.Second)
+		defer stopFlush()
+		if err := p.Flush(flushCtx); err != nil {
+			logger.Error("monitor: release held events", "err", err)
+		}
+		for _, q := range sinks {
+			if err := q.Close(flushCtx); err != nil {
+				logger.Error("monitor: deliver queued alerts", "err", err)
+			}
+		}
+		closeFiles()
+	}
+	return &runningMonitor{api: httpapi.Monitor{Ingester: p, Detections: db}, stop: stop}, nil
+}
+
+// alertSinks builds the queued webhook and OCSF sinks of the flags, and a
+// function closing the files they write (after the queues are closed).
+func alertSinks(db *store.DB, f monitorFlags, logger *slog.Logger) (out []*monitor.QueuedSink, closeFiles func(), err error) {
+	closeFiles = func() {}
+	if f.webhookURL != "" {
+		if !strings.HasPrefix(f.webhookURL, "https://") && !strings.HasPrefix(f.webhookURL, "http://") {
+			return nil, nil, fmt.Errorf("--webhook-url must be an http(s) URL")
+		}
+		var secret []byte
+		if f.webhookSecretFile != "" {
+			b, err := os.ReadFile(f.webhookSecretFile)
+			if err != nil {
+				return nil, nil, fmt.Errorf("--webhook-secret-file: %w", err)
+			}
+			if secret = []byte(strings.TrimSpace(string(b))); len(secret) < 16 {
+				return nil, nil, fmt.Errorf("--webhook-secret-file %s: the secret must be at least 16 bytes", f.webhookSecretFile)
+			}
+		}
+		wh := &monitor.Webhook{URL: f.webhookURL, Secret: secret, DeadLetters: db, Logger: logger}
+		out = append(out, monitor.NewQueuedSink(wh, monitor.QueueConfig{Name: "webhook", Target: redactURL(f.webhookURL), DeadLetters: db, Logger: logger}))
+	} else if f.webhookSecretFile != "" {
+		return nil, nil, fmt.Errorf("--webhook-secret-file needs --webhook-url")
+	}
+	if f.ocsfFile != "" {
+		w := os.Stdout
+		if f.ocsfFile != "-" {
+			file, err := os.OpenFile(f.ocsfFile, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o640)
+			if err != nil {
+				return nil, nil, fmt.Errorf("--ocsf-file: %w", err)
+			}
+			w = file
+			closeFiles = func() { _ = file.Close() }
+		}
+		sink := &monitor.WriterSink{W: w, Format: monitor.FormatOCSF, ProductVersion: "warden"}
+		out = append(out, monitor.NewQueuedSink(sink, monitor.QueueConfig{Name: "ocsf-file", Target: f.ocsfFile, DeadLetters: db, Logger: logger}))
+	}
+	return out, closeFiles, nil
+}
+
+func sinksOf(qs []*monitor.QueuedSink) []monitor.Sink {
+	out := make([]monitor.Sink, len(qs))
+	for i, q := range qs {
+		out[i] = q
+	}
+	return out
+}

@@ -1,0 +1,179 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/warden-nhi/warden"
+	"github.com/warden-nhi/warden/monitor"
+)
+
+// TestServe_MonitorWiring starts the binary with live monitoring: a
+// playbook, a signed webhook to a real local receiver, an OCSF file and a
+// watched directory. The instance role's history posted to POST /v1/events
+// and the attack dropped into the directory raise the three detections,
+// which are listed by the API, delivered signed to the webhook, written as
+// OCSF Detection Findings, and the file moves to processed/.
+func TestServe_MonitorWiring(t *testing.T) {
+	dir := t.TempDir()
+	secret := "whsec-3b9a7c1e5d2f4a68"
+	var mu sync.Mutex
+	var hooks []string
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if !monitor.VerifySignature([]byte(secret), r.Header.Get(monitor.HeaderTimestamp), body, r.Header.Get(monitor.HeaderSignature)) {
+			t.Errorf("webhook delivery with a bad signature")
+		}
+		mu.Lock()
+		hooks = append(hooks, string(body))
+		mu.Unlock()
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer receiver.Close()
+	secretFile, ocsfFile, watch := filepath.Join(dir, "webhook.secret"), filepath.Join(dir, "findings.ocsf.jsonl"), filepath.Join(dir, "incoming")
+	for path, data := range map[string]string{secretFile: secret + "\n", filepath.Join(dir, "playbook.json"): `{"rules":[{"name":"alert","actions":["alert"]}]}`} {
+		if err := os.WriteFile(path, []byte(data), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Mkdir(watch, 0o750); err != nil {
+		t.Fatal(err)
+	}
+	tokenFile := filepath.Join(dir, "admin.token")
+	srv := startServer(t, filepath.Join(dir, "w.db"), tokenFile, "--playbook", filepath.Join(dir, "playbook.json"),
+		"--webhook-url", receiver.URL+"/hooks/warden", "--webhook-secret-file", secretFile, "--ocsf-file", ocsfFile, "--watch-dir", watch,
+		"--monitor-learning", "24h", "--monitor-min-events", "20", "--monitor-tick", "100ms")
+	token := readToken(t, tokenFile)
+
+	data, err := os.ReadFile(sequence("cloudtrail-off-workload.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines [][]byte
+	if err := monitor.ReadEvents(bytes.NewReader(data), "seq", func(e *warden.Event) error {
+		b, err := json.Marshal(e)
+		lines = append(lines, b)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest("POST", srv.url+"/v1/events", bytes.NewReader(bytes.Join(lines[:len(lines)-2], []byte("\n"))))
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/x-ndjson")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("POST /v1/events: %d %s", resp.StatusCode, body)
+	}
+	// The attack arrives as a CloudTrail file, written under a dot-name and
+	// renamed when complete.
+	raw := strings.SplitAfter(strings.TrimSpace(string(data)), "\n")
+	tmp := filepath.Join(watch, ".attack.jsonl")
+	if err := os.WriteFile(tmp, []byte(strings.Join(raw[len(raw)-2:], "")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	old := time.Now().Add(-time.Minute)
+	os.Chtimes(tmp, old, old)
+	if err := os.Rename(tmp, filepath.Join(watch, "attack.jsonl")); err != nil {
+		t.Fatal(err)
+	}
+
+	deadline := time.Now().Add(30 * time.Second)
+	var ds []*warden.Detection
+	for {
+		req, _ := http.NewRequest("GET", srv.url+"/v1/detections", nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var page struct{ Items []*warden.Detection }
+		json.NewDecoder(resp.Body).Decode(&page)
+		resp.Body.Close()
+		mu.Lock()
+		n := len(hooks)
+		mu.Unlock()
+		if ds = page.Items; len(ds) == 3 && n == 3 && countLines(t, ocsfFile) == 3 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after 30s: %d detections, %d webhooks, %d OCSF lines\n%s", len(ds), n, countLines(t, ocsfFile), srv.logText())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	for _, d := range ds {
+		if len(d.Responses) != 1 || d.Responses[0] != "alert" {
+			t.Errorf("%s responses %v", d.Detector, d.Responses)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(watch, monitor.ProcessedDir, "attack.jsonl")); err != nil {
+		t.Fatalf("watched file not moved to processed/: %v", err)
+	}
+	f, err := os.Open(ocsfFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		var finding struct {
+			ClassUID int `json:"class_uid"`
+		}
+		if err := json.Unmarshal(sc.Bytes(), &finding); err != nil || finding.ClassUID != 2004 {
+			t.Fatalf("OCSF line %s: %v", sc.Bytes(), err)
+		}
+	}
+	if log := srv.logText(); !strings.Contains(log, "off-workload-credential") || strings.Contains(log, secret) {
+		t.Fatalf("server log should show the detection and never the webhook secret:\n%s", log)
+	}
+}
+
+func countLines(t *testing.T, path string) int {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return 0
+	}
+	return bytes.Count(data, []byte("\n"))
+}
+
+func TestServe_RefusesBadMonitorFlags(t *testing.T) {
+	dir := t.TempDir()
+	short := filepath.Join(dir, "short.secret")
+	os.WriteFile(short, []byte("abc"), 0o600)
+	badPlaybook := filepath.Join(dir, "pb.json")
+	os.WriteFile(badPlaybook, []byte(`{"rules":[{"name":"x","actions":["nuke"]}]}`), 0o600)
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"BadPlaybook", []string{"--playbook", badPlaybook}, "rules[0].actions[0]"},
+		{"ShortSecret", []string{"--webhook-url", "http://127.0.0.1:1/x", "--webhook-secret-file", short}, "at least 16 bytes"},
+		{"SecretWithoutURL", []string{"--webhook-secret-file", short}, "needs --webhook-url"},
+		{"WatchDirMissing", []string{"--watch-dir", filepath.Join(dir, "nope")}, "--watch-dir"},
+		{"NATSUnreachable", []string{"--nats-url", "nats://127.0.0.1:1"}, "--nats-url"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			args := append([]string{"serve", "--addr", "127.0.0.1:0", "--db", filepath.Join(t.TempDir(), "w.db")}, tc.args...)
+			_, errOut, code := runWarden(t, args...)
+			if code == 0 || !strings.Contains(errOut, tc.want) {
+				t.Fatalf("exit %d, stderr %q, want it to mention %q", code, errOut, tc.want)
+			}
+		})
+	}
+}
