@@ -47,7 +47,7 @@ func main() {
 	}
 }
 
-const usage = "usage: pdpload seed -db PATH -dir DIR | pdpload run -url URL -dir DIR [-n N] [-c C] [-client raw|net/http] [-server-pid PID] [-json]"
+const usage = "usage: pdpload seed -db PATH -dir DIR | pdpload run -url URL -dir DIR [-n N] [-c C] [-client raw|net/http] [-rate R] [-server-pid PID] [-json]"
 
 func run(ctx context.Context, args []string) error {
 	if len(args) == 0 {
@@ -121,6 +121,9 @@ type report struct {
 	Healthz   loadgen.Result `json:"healthz"`
 	Authorize loadgen.Result `json:"authorize"`
 	Ratio     float64        `json:"authorize_to_healthz"`
+	// Paced runs at -rate (zero without it).
+	PacedHealthz   loadgen.Result `json:"paced_healthz"`
+	PacedAuthorize loadgen.Result `json:"paced_authorize"`
 	// CPU seconds per 1,000 decisions spent by each process during the
 	// authorize phase; server is 0 without -server-pid.
 	ClientCPUms        float64 `json:"client_cpu_ms_per_1000"`
@@ -138,6 +141,7 @@ func load(ctx context.Context, args []string) error {
 	pid := fs.Int("server-pid", 0, "process id of warden serve, to report its CPU time")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	clientKind := fs.String("client", "raw", "raw (minimal HTTP/1.1 client, little CPU) or net/http")
+	rate := fs.Float64("rate", 0, "also send -n requests of each kind at this rate per second (open loop) and report their latency")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -190,6 +194,14 @@ func load(ctx context.Context, args []string) error {
 		return fmt.Errorf("authorize: %w", err)
 	}
 	client1, server2 := selfCPU(), processCPU(*pid)
+	if *rate > 0 {
+		if rep.PacedHealthz, err = loadgen.RunPaced(ctx, *n, *workers, http.StatusOK, *rate, healthz); err != nil {
+			return fmt.Errorf("paced healthz: %w", err)
+		}
+		if rep.PacedAuthorize, err = loadgen.RunPaced(ctx, *n, *workers, http.StatusOK, *rate, authorize); err != nil {
+			return fmt.Errorf("paced authorize: %w", err)
+		}
+	}
 	rep.Ratio = rep.Authorize.Rate / rep.Healthz.Rate
 	perK := func(d time.Duration) float64 { return float64(d.Milliseconds()) * 1000 / float64(*n) }
 	rep.ClientCPUms, rep.ServerCPUms, rep.ServerHealthzCPUms = perK(client1-client0), perK(server2-server1), perK(server1-server0)
@@ -198,6 +210,10 @@ func load(ctx context.Context, args []string) error {
 	}
 	fmt.Printf("healthz   %s\n", rep.Healthz)
 	fmt.Printf("authorize %s\n", rep.Authorize)
+	if *rate > 0 {
+		fmt.Printf("at %.0f/s: healthz   %s\n", *rate, rep.PacedHealthz)
+		fmt.Printf("at %.0f/s: authorize %s\n", *rate, rep.PacedAuthorize)
+	}
 	fmt.Printf("authorize/healthz rate %.2f; CPU per 1,000 requests: server %.0f ms per decision vs %.0f ms per healthz, client %.0f ms per decision\n",
 		rep.Ratio, rep.ServerCPUms, rep.ServerHealthzCPUms, rep.ClientCPUms)
 	return nil

@@ -116,4 +116,3 @@ func RawRequest(method, host, path string, body []byte, headers ...string) []byt
 	b.Write(body)
 	return b.Bytes()
 }
-

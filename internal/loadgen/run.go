@@ -35,8 +35,26 @@ type Doer func(w, i int) (int, error)
 // Run sends n requests from workers concurrent closed-loop clients (each
 // sends its next request when the previous answer has been read) and
 // measures each request's latency from sending to the end of the answer.
-// Any error or status other than want ends the run with an error.
+// Any error or status other than want ends the run with an error. A
+// closed loop keeps the server saturated, so its latencies are queueing
+// (about workers/rate); use RunPaced for latency at a given load.
 func Run(ctx context.Context, n, workers int, want int, do Doer) (Result, error) {
+	return run(ctx, n, workers, want, do, 0)
+}
+
+// RunPaced sends n requests at rate per second (open loop: request i is
+// due at start + i/rate whether or not earlier answers came back), from
+// up to workers concurrent clients, and measures each latency from the
+// moment the request was due, so that a stalled server is charged for
+// the requests it delayed (no coordinated omission).
+func RunPaced(ctx context.Context, n, workers int, want int, rate float64, do Doer) (Result, error) {
+	if rate <= 0 {
+		return Result{}, fmt.Errorf("rate %v must be positive", rate)
+	}
+	return run(ctx, n, workers, want, do, rate)
+}
+
+func run(ctx context.Context, n, workers int, want int, do Doer, rate float64) (Result, error) {
 	var next atomic.Int64
 	lat := make([]time.Duration, n)
 	runCtx, cancel := context.WithCancel(ctx)
@@ -58,6 +76,12 @@ func Run(ctx context.Context, n, workers int, want int, do Doer) (Result, error)
 					return
 				}
 				t0 := time.Now()
+				if rate > 0 {
+					t0 = start.Add(time.Duration(float64(i) / rate * float64(time.Second)))
+					if d := time.Until(t0); d > 0 {
+						time.Sleep(d)
+					}
+				}
 				status, err := do(w, i)
 				lat[i] = time.Since(t0)
 				if err != nil {
