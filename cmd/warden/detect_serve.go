@@ -27,6 +27,7 @@ type monitorFlags struct {
 	watchDir          string
 	natsURL           string
 	natsSubject       string
+	natsStream        string
 	learning          time.Duration
 	minEvents         int
 	lateness          time.Duration
@@ -43,6 +44,7 @@ func addMonitorFlags(cmd *cobra.Command, f *monitorFlags) {
 	fl.StringVar(&f.watchDir, "watch-dir", "", "ingest activity log files (CloudTrail or warden events, gzip allowed) dropped into this directory; done files move to processed/ or failed/")
 	fl.StringVar(&f.natsURL, "nats-url", "", "ingest activity events from a NATS JetStream subject on this server (nats://host:4222)")
 	fl.StringVar(&f.natsSubject, "nats-subject", "warden.events", "the JetStream subject of --nats-url")
+	fl.StringVar(&f.natsStream, "nats-stream", "WARDEN_EVENTS", "the JetStream stream holding --nats-subject (created when missing); replicas share its durable consumer warden-monitor")
 	fl.DurationVar(&f.learning, "monitor-learning", 7*24*time.Hour, "how long an identity is watched before deviations from its baseline alert")
 	fl.IntVar(&f.minEvents, "monitor-min-events", 50, "events an identity needs before deviations from its baseline alert")
 	fl.DurationVar(&f.lateness, "monitor-lateness", time.Minute, "how long (in event time) events wait so that late ones are put in order")
@@ -101,7 +103,7 @@ func startMonitor(ctx context.Context, db *store.DB, f monitorFlags, logger *slo
 	}
 	var feed *natsfeed.Feed
 	if f.natsURL != "" {
-		if feed, err = natsfeed.Open(ctx, natsfeed.Config{URL: f.natsURL, Subject: f.natsSubject, Ingester: p, Logger: logger}); err != nil {
+		if feed, err = natsfeed.Open(ctx, natsfeed.Config{URL: f.natsURL, Subject: f.natsSubject, Stream: f.natsStream, Ingester: p, Logger: logger}); err != nil {
 			cancel()
 			closeFiles()
 			return nil, fmt.Errorf("--nats-url: %w", err)

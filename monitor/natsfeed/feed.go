@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -88,6 +89,10 @@ func Open(ctx context.Context, cfg Config) (*Feed, error) {
 	if err != nil {
 		nc.Close()
 		return nil, fmt.Errorf("JetStream stream %s: %w", cfg.Stream, err)
+	}
+	if !covers(stream.CachedInfo().Config.Subjects, cfg.Subject) {
+		nc.Close()
+		return nil, fmt.Errorf("JetStream stream %s holds subjects %v, not %s: name another stream or add the subject to it", cfg.Stream, stream.CachedInfo().Config.Subjects, cfg.Subject)
 	}
 	cons, err := stream.CreateOrUpdateConsumer(ctx, jetstream.ConsumerConfig{
 		Durable: cfg.Durable, FilterSubject: cfg.Subject, AckPolicy: jetstream.AckExplicitPolicy,
@@ -175,4 +180,29 @@ func decode(msg jetstream.Msg, subject string) ([]*warden.Event, error) {
 		return nil
 	})
 	return out, err
+}
+
+// covers reports whether one of the stream's subjects (with NATS
+// wildcards: * one token, > the rest) matches subject.
+func covers(patterns []string, subject string) bool {
+	for _, p := range patterns {
+		if matchSubject(strings.Split(p, "."), strings.Split(subject, ".")) {
+			return true
+		}
+	}
+	return false
+}
+
+func matchSubject(pattern, subject []string) bool {
+	for i, tok := range pattern {
+		switch {
+		case tok == ">":
+			return len(subject) > i
+		case i >= len(subject):
+			return false
+		case tok != "*" && tok != subject[i]:
+			return false
+		}
+	}
+	return len(pattern) == len(subject)
 }

@@ -147,3 +147,51 @@ func TestOpen_RequiresConfig(t *testing.T) {
 		t.Fatal("opened without URL and ingester")
 	}
 }
+
+func TestCovers_SubjectWildcards(t *testing.T) {
+	for _, tc := range []struct {
+		patterns []string
+		subject  string
+		want     bool
+	}{
+		{[]string{"warden.events"}, "warden.events", true},
+		{[]string{"warden.*"}, "warden.events", true},
+		{[]string{"warden.>"}, "warden.events.aws", true},
+		{[]string{"warden.>"}, "warden", false},
+		{[]string{"warden.*"}, "warden.events.aws", false},
+		{[]string{"other.events", "warden.events"}, "warden.events", true},
+		{[]string{"warden.events"}, "warden.event", false},
+		{nil, "warden.events", false},
+	} {
+		if got := covers(tc.patterns, tc.subject); got != tc.want {
+			t.Errorf("covers(%v, %s) = %v, want %v", tc.patterns, tc.subject, got, tc.want)
+		}
+	}
+}
+
+// TestOpen_StreamWithoutTheSubjectIsRefused: an existing stream that does
+// not hold the subject is an error naming both, not a silent dead feed.
+func TestOpen_StreamWithoutTheSubjectIsRefused(t *testing.T) {
+	url := natsURL(t)
+	ctx := context.Background()
+	id := fmt.Sprintf("%d", time.Now().UnixNano())
+	nc, err := nats.Connect(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stream := "WARDEN_TEST_OTHER_" + id
+	if _, err := js.CreateStream(ctx, jetstream.StreamConfig{Name: stream, Subjects: []string{"other." + id}}); err != nil {
+		t.Skipf("JetStream not usable on %s: %v", url, err)
+	}
+	t.Cleanup(func() { _ = js.DeleteStream(context.Background(), stream) })
+	p := &monitor.Pipeline{Engine: monitor.NewEngine(monitor.Config{})}
+	_, err = Open(ctx, Config{URL: url, Subject: "warden." + id, Stream: stream, Ingester: p})
+	if err == nil || !strings.Contains(err.Error(), stream) || !strings.Contains(err.Error(), "warden."+id) {
+		t.Fatalf("open = %v", err)
+	}
+}
