@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -44,6 +45,7 @@ func BenchmarkOAuthToken_Loopback(b *testing.B) {
 	e2.fetchX509(b, w2, e2.joinToken(b, w2))
 
 	b.Run("baseline=healthz", func(b *testing.B) {
+		defer reportCPU(b, processCPU())
 		for b.Loop() {
 			resp, err := client.Get(e.http.URL + "/healthz")
 			if err != nil {
@@ -87,6 +89,7 @@ func BenchmarkOAuthToken_Loopback(b *testing.B) {
 	b.Run("baseline=jti-separate-commit", func(b *testing.B) {
 		in := bodies(b, e2, w2)
 		b.ResetTimer()
+		defer reportCPU(b, processCPU())
 		for i := range b.N {
 			postTo(b, e2, in[i])
 		}
@@ -95,6 +98,7 @@ func BenchmarkOAuthToken_Loopback(b *testing.B) {
 	b.Run("client_credentials", func(b *testing.B) {
 		in := bodies(b, e, w)
 		b.ResetTimer()
+		defer reportCPU(b, processCPU())
 		for i := range b.N {
 			post(b, in[i])
 		}
@@ -107,6 +111,7 @@ func BenchmarkOAuthToken_Loopback(b *testing.B) {
 		var next atomic.Int64
 		b.SetParallelism(4)
 		b.ResetTimer()
+		defer reportCPU(b, processCPU())
 		b.RunParallel(func(pb *testing.PB) {
 			for pb.Next() {
 				post(b, in[next.Add(1)-1])
@@ -119,6 +124,12 @@ func BenchmarkOAuthToken_Loopback(b *testing.B) {
 // twoCommitStore hides the store's RecordIssuedCredentialUsingJTI, so the
 // issuer commits a client assertion's jti on its own.
 type twoCommitStore struct{ warden.IssuerStore }
+
+// reportCPU reports the process CPU time per operation since start
+// (client and server: both run in this process), in µs.
+func reportCPU(b *testing.B, start time.Duration) {
+	b.ReportMetric(float64((processCPU()-start).Microseconds())/float64(b.N), "cpu-µs/op")
+}
 
 // newBenchEnv is newTestEnv for benchmarks: the server with its issuer on
 // a SQLite file, and an admin token. twoCommits hides the store's
