@@ -73,13 +73,25 @@ func FuzzParsePlaybook(f *testing.F) {
 // naming a field; a decoded event survives encoding and decoding again,
 // and the engine takes it without panicking.
 func FuzzDecodeEvent(f *testing.F) {
-	for _, name := range []string{"k8s-token-theft.jsonl", "github-bot-hijack.jsonl"} {
-		data, err := os.ReadFile(filepath.Join("testdata", "sequences", name))
+	// Seeds: the first events of a CloudTrail and a Kubernetes audit
+	// sequence, as warden events.
+	for _, name := range []string{"cloudtrail-off-workload.jsonl", "k8s-token-theft.jsonl"} {
+		file, err := os.Open(filepath.Join("testdata", "sequences", name))
 		if err != nil {
 			f.Fatal(err)
 		}
-		for _, line := range bytes.Split(bytes.TrimSpace(data), []byte("\n"))[:3] {
-			f.Add(line)
+		n := 0
+		err = ReadEvents(file, name, func(e *warden.Event) error {
+			if n++; n <= 3 {
+				b, err := json.Marshal(e)
+				f.Add(b)
+				return err
+			}
+			return nil
+		})
+		file.Close()
+		if err != nil {
+			f.Fatal(err)
 		}
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -123,6 +135,10 @@ func FuzzReadEvents(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Add(bytes.Join(bytes.SplitN(data, []byte("\n"), 4)[:3], []byte("\n")))
+	if data, err = os.ReadFile(filepath.Join("testdata", "sequences", "k8s-token-theft.jsonl")); err != nil {
+		f.Fatal(err)
+	}
+	f.Add(bytes.Join(bytes.SplitN(data, []byte("\n"), 3)[:2], []byte("\n")))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		n := 0
 		err := ReadEvents(bytes.NewReader(data), "fuzz.jsonl", func(e *warden.Event) error {

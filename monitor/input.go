@@ -11,12 +11,16 @@ import (
 	"github.com/warden-nhi/warden"
 	"github.com/warden-nhi/warden/discover"
 	"github.com/warden-nhi/warden/discover/aws"
+	"github.com/warden-nhi/warden/discover/github"
+	"github.com/warden-nhi/warden/discover/k8s"
 )
 
 // Input formats ReadEvents recognises.
 const (
-	FormatCloudTrail = "cloudtrail" // S3-delivery {"Records":[...]} or JSON Lines of CloudTrail records
-	FormatEvents     = "events"     // JSON Lines of warden events (the body of POST /v1/events)
+	FormatCloudTrail  = "cloudtrail"   // S3-delivery {"Records":[...]} or JSON Lines of CloudTrail records
+	FormatK8sAudit    = "k8s-audit"    // JSON Lines of audit.k8s.io/v1 Events (the log backend's file)
+	FormatGitHubAudit = "github-audit" // a GitHub organisation audit log: API JSON array pages or JSON Lines
+	FormatEvents      = "events"       // JSON Lines of warden events (the body of POST /v1/events)
 )
 
 // MaxEventLine bounds one JSON Lines record of warden events.
@@ -32,8 +36,11 @@ func DetectFormat(r *bufio.Reader, ref string) (string, error) {
 	if first == 0 {
 		return FormatEvents, nil
 	}
+	if first == '[' {
+		return FormatGitHubAudit, nil // the audit-log API's pages
+	}
 	if first != '{' {
-		return "", discover.Malformed(ref, 0, "expected JSON objects (CloudTrail records or warden events), found %q", first)
+		return "", discover.Malformed(ref, 0, "expected JSON objects (CloudTrail, Kubernetes or GitHub audit records, or warden events), found %q", first)
 	}
 	head, _ := r.Peek(8192)
 	line, _, _ := bytes.Cut(head, []byte("\n"))
@@ -41,10 +48,14 @@ func DetectFormat(r *bufio.Reader, ref string) (string, error) {
 	case bytes.Contains(head[:min(len(head), 64)], []byte(`"Records"`)),
 		bytes.Contains(line, []byte(`"eventVersion"`)) || bytes.Contains(line, []byte(`"eventSource"`)):
 		return FormatCloudTrail, nil
+	case bytes.Contains(line, []byte(`"auditID"`)) && bytes.Contains(line, []byte(`"audit.k8s.io/`)):
+		return FormatK8sAudit, nil
+	case bytes.Contains(line, []byte(`"_document_id"`)):
+		return FormatGitHubAudit, nil
 	case bytes.Contains(line, []byte(`"raw_id"`)):
 		return FormatEvents, nil
 	}
-	return "", discover.Malformed(ref, 1, "unrecognised record: expected CloudTrail records or warden events (JSON Lines with raw_id)")
+	return "", discover.Malformed(ref, 1, "unrecognised record: expected CloudTrail, Kubernetes audit (audit.k8s.io) or GitHub audit-log (_document_id) records, or warden events (JSON Lines with raw_id)")
 }
 
 // ReadEvents streams the events of one input (gzip allowed) to fn, one at
@@ -59,10 +70,68 @@ func ReadEvents(r io.Reader, ref string, fn func(*warden.Event) error) error {
 	if err != nil {
 		return err
 	}
-	if format == FormatCloudTrail {
+	switch format {
+	case FormatCloudTrail:
 		return readCloudTrail(br, ref, fn)
+	case FormatK8sAudit:
+		return readK8sAudit(br, ref, fn)
+	case FormatGitHubAudit:
+		return readGitHubAudit(br, ref, fn)
 	}
 	return readEventLines(br, ref, fn)
+}
+
+// readK8sAudit reads the service accounts' completed requests of a
+// Kubernetes audit log; people, nodes, control-plane components and
+// intermediate stages are skipped, as the k8s-audit importer does.
+func readK8sAudit(br *bufio.Reader, ref string, fn func(*warden.Event) error) error {
+	p, err := k8s.NewAuditParser(br, ref)
+	if err != nil {
+		return err
+	}
+	var e warden.Event
+	for {
+		ok, err := p.Next()
+		if err != nil || !ok {
+			return err
+		}
+		_, keep, err := p.Event(&e)
+		if err != nil {
+			return err
+		}
+		if keep {
+			if err := fn(&e); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// readGitHubAudit reads the events of a GitHub audit log that involve a
+// non-human identity (apps, tokens, deploy keys, workflows, machine
+// users), with the identity's external id as principal; people's own
+// events are skipped, as the github-audit importer does.
+func readGitHubAudit(br *bufio.Reader, ref string, fn func(*warden.Event) error) error {
+	p, err := github.NewParser(br, ref)
+	if err != nil {
+		return err
+	}
+	var e warden.Event
+	for {
+		ok, err := p.Next()
+		if err != nil || !ok {
+			return err
+		}
+		a, err := p.Event(&e)
+		if err != nil {
+			return err
+		}
+		if a.Keep {
+			if err := fn(&e); err != nil {
+				return err
+			}
+		}
+	}
 }
 
 func readCloudTrail(br *bufio.Reader, ref string, fn func(*warden.Event) error) error {

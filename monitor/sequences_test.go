@@ -89,10 +89,11 @@ func TestDetectors_Sequences(t *testing.T) {
 		{"k8s-token-theft.jsonl", []string{
 			"bulk-secret-reads high invoice-worker", "new-source-network medium invoice-worker", "new-user-agent low invoice-worker",
 			"off-workload-credential critical invoice-worker", "persistence high argocd-application-controller", "persistence high invoice-worker"}},
-		// GitHub: a release bot's routine, then its token misused.
+		// GitHub: a release bot's routine, then its token misused (the
+		// app's installation token: principal app/<slug>).
 		{"github-bot-routine.jsonl", nil},
-		{"github-bot-hijack.jsonl", []string{"audit-log-tampering critical nw-release-bot[bot]", "human-use medium nw-release-bot[bot]",
-			"new-user-agent low nw-release-bot[bot]", "persistence high nw-release-bot[bot]"}},
+		{"github-bot-hijack.jsonl", []string{"audit-log-tampering critical nw-release-bot", "human-use medium nw-release-bot",
+			"new-user-agent low nw-release-bot", "persistence high nw-release-bot"}},
 	}
 	for _, tt := range tests {
 		t.Run(strings.TrimSuffix(tt.file, ".jsonl"), func(t *testing.T) {

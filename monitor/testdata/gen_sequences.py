@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Writes the monitor's detector test sequences (realistic CloudTrail
-records, and Kubernetes/GitHub audit activity as warden events) into
-sequences/. Deterministic: run it again to regenerate identical files."""
+records, Kubernetes audit.k8s.io/v1 Events and GitHub organisation
+audit-log records) into sequences/. Deterministic: run it again to
+regenerate identical files."""
 import json, os, uuid
 from datetime import datetime, timedelta, timezone
 
@@ -67,11 +68,6 @@ def write_ct(name, records):
     with open(os.path.join(OUT, name), "w") as f:
         for r in records:
             f.write(json.dumps(r, separators=(",", ":")) + "\n")
-
-def write_ev(name, events):
-    with open(os.path.join(OUT, name), "w") as f:
-        for e in events:
-            f.write(json.dumps(e, separators=(",", ":")) + "\n")
 
 def main():
     os.makedirs(OUT, exist_ok=True)
@@ -186,11 +182,38 @@ def main():
     r.append(rec("newnet", END, batch, "cloudwatch", "PutMetricData", "203.0.113.9", BOTO, {"namespace": "Orders"}))
     write_ct("cloudtrail-new-network.jsonl", r)
 
-    # Kubernetes audit and GitHub audit activity, normalised.
+    # Kubernetes audit activity as the API server's log backend writes it
+    # (audit.k8s.io/v1 Events, Metadata level, final stage only).
     def kev(tag, t, sa, verb, resource, ip, ua, pod="", outcome="allow", code=""):
-        return {"time": ts(t), "source": "k8s-audit", "raw_id": eid(tag), "provider": "kubernetes", "principal": sa,
-                "session": pod, "action": f"{verb} {resource.split('/')[3] if resource.startswith('/namespaces/') else resource.split('/')[1]}",
-                "resource": resource, "source_ip": ip, "user_agent": ua, "outcome": outcome, "error_code": code}
+        parts = resource.strip("/").split("/")
+        ns = ""
+        if parts[0] == "namespaces":
+            ns, parts = parts[1], parts[2:]
+        res, name = parts[0], (parts[1] if len(parts) > 1 else "")
+        group = "rbac.authorization.k8s.io" if res in ("roles", "rolebindings", "clusterroles", "clusterrolebindings") else ""
+        obj = {"resource": res}
+        if ns:
+            obj["namespace"] = ns
+        if name:
+            obj["name"] = name
+        if group:
+            obj["apiGroup"] = group
+        obj["apiVersion"] = "v1"
+        sa_ns = sa.split(":")[2]
+        user = {"username": sa, "uid": str(uuid.uuid5(uuid.NAMESPACE_URL, sa)),
+                "groups": ["system:serviceaccounts", f"system:serviceaccounts:{sa_ns}", "system:authenticated"]}
+        if pod:
+            user["extra"] = {"authentication.kubernetes.io/pod-name": [pod],
+                             "authentication.kubernetes.io/credential-id": [f"JTI={uuid.uuid5(uuid.NAMESPACE_URL, pod)}"]}
+        allowed = outcome == "allow"
+        micro = t.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        return {"kind": "Event", "apiVersion": "audit.k8s.io/v1", "level": "Metadata", "auditID": eid(tag), "stage": "ResponseComplete",
+                "requestURI": (f"/apis/{group}/v1" if group else "/api/v1") + resource, "verb": verb, "user": user,
+                "sourceIPs": [ip], "userAgent": ua, "objectRef": obj,
+                "responseStatus": {"metadata": {}, "code": 200 if allowed else 403} | ({} if allowed else {"reason": code or "Forbidden"}),
+                "requestReceivedTimestamp": micro, "stageTimestamp": micro,
+                "annotations": {"authorization.k8s.io/decision": "allow" if allowed else "forbid",
+                                "authorization.k8s.io/reason": f"RBAC: allowed by RoleBinding of {sa}" if allowed else ""}}
     wk = "system:serviceaccount:billing:invoice-worker"
     kua = "invoice-worker/1.8.2 (linux/amd64) kubernetes/client-go"
     es = "system:serviceaccount:external-secrets:external-secrets"
@@ -214,20 +237,28 @@ def main():
         for n, ns in enumerate(["billing", "orders", "payments", "monitoring", "kube-system"]):
             churn.append(kev("k8s-churn", t + timedelta(seconds=10 + n), es, "get", f"/namespaces/{ns}/secrets/app-credentials", "10.244.0.9", esua, "external-secrets-6b7f9-abcde"))
         churn.append(kev("k8s-churn", t + timedelta(seconds=30), argo, "create", "/namespaces/orders/rolebindings/orders-deployer", "10.244.0.12", argoua, "argocd-application-controller-0"))
-    churn.sort(key=lambda e: e["time"])
-    write_ev("k8s-controller-churn.jsonl", churn)
+    churn.sort(key=lambda e: e["requestReceivedTimestamp"])
+    write_ct("k8s-controller-churn.jsonl", churn)
     attack = list(ev)
     pod = "invoice-worker-7d9c5-x2k4p"
     for n, ns in enumerate(["kube-system", "payments", "monitoring", "orders"]):
         attack.append(kev("k8s-attack", END + timedelta(seconds=n), wk, "list", f"/namespaces/{ns}/secrets", "10.244.1.17", kua, pod))
     attack.append(kev("k8s-attack", END + timedelta(minutes=5), wk, "create", "/clusterrolebindings/cluster-admin-shadow", "10.244.1.17", kua, pod))
     attack.append(kev("k8s-attack", END + timedelta(minutes=9), wk, "get", "/namespaces/billing/secrets/invoice-db", "203.0.113.50", "curl/8.5.0", pod))
-    attack.sort(key=lambda e: e["time"])
-    write_ev("k8s-token-theft.jsonl", attack)
+    attack.sort(key=lambda e: e["requestReceivedTimestamp"])
+    write_ct("k8s-token-theft.jsonl", attack)
 
+    # GitHub organisation audit log (JSON Lines of an audit-log stream) of
+    # a GitHub App's installation token.
     def gev(tag, t, actor, action, repo, ip, ua, outcome="allow"):
-        return {"time": ts(t), "source": "github-audit", "raw_id": eid(tag), "provider": "github", "principal": actor,
-                "action": action, "resource": repo, "source_ip": ip, "user_agent": ua, "outcome": outcome}
+        ms = int(t.timestamp() * 1000)
+        r = {"@timestamp": ms, "created_at": ms, "_document_id": eid(tag), "action": action, "org": "northwind", "org_id": 88123401,
+             "actor": actor, "actor_id": 149002377, "actor_is_bot": True, "integration": actor.removesuffix("[bot]"),
+             "programmatic_access_type": "GitHub App server-to-server token"}
+        if "/" in repo:
+            r["repo"] = r["repository"] = repo
+        r |= {"actor_ip": ip, "user_agent": ua, "actor_location": {"country_code": "NL"}}
+        return r
     bot = "nw-release-bot[bot]"
     gua = "octokit-rest.js/20.0.2 octokit-core.js/5.0.2 Node.js/20"
     g = []
@@ -235,11 +266,11 @@ def main():
         t = T0 + timedelta(hours=h)
         g.append(gev("gh", t, bot, "git.clone", "northwind/orders", "192.0.2.120", gua))
         g.append(gev("gh", t + timedelta(minutes=1), bot, "repo.create_release" if h % 8 == 0 else "git.push", "northwind/orders", "192.0.2.120", gua))
-    write_ev("github-bot-routine.jsonl", g)
+    write_ct("github-bot-routine.jsonl", g)
     ga = list(g)
     ga.append(gev("gh-attack", END, bot, "public_key.create", "northwind/orders", "192.0.2.120", gua))
     ga.append(gev("gh-attack", END + timedelta(minutes=1), bot, "audit_log_streaming.destroy", "northwind", "192.0.2.120", gua))
     ga.append(gev("gh-attack", END + timedelta(minutes=3), bot, "repo.access", "northwind/orders", "192.0.2.120", BROWSER))
-    write_ev("github-bot-hijack.jsonl", ga)
+    write_ct("github-bot-hijack.jsonl", ga)
 
 main()
