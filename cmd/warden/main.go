@@ -62,6 +62,7 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 		newLeaksCmd(),
 		newSVIDCmd(),
 		newEntriesCmd(),
+		newIssuedCmd(),
 	)
 	addClientCommands(root)
 	root.AddCommand(newImportCmd(), newEventsCmd())
