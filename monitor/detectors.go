@@ -129,16 +129,15 @@ func checkBulkSecrets(c *check) *hit {
 	if !c.f.secretRead {
 		return nil
 	}
-	c.p.secrets = window(c.p.secrets, c.e, c.cfg.SecretWindow)
+	c.p.secrets.add(c.e, c.e.Resource, c.f.namespace, c.cfg.SecretWindow)
 	// Distinct secrets are counted in the reused scratch set; the few
 	// namespaces in a small one.
 	secrets, namespaces := c.scratch, map[string]bool{}
 	clear(secrets)
-	for i := range c.p.secrets {
-		e := &c.p.secrets[i]
-		secrets[e.Resource] = true
-		if _, ns := secretRead(e); ns != "" {
-			namespaces[ns] = true
+	for _, k := range c.p.secrets.keys {
+		secrets[k.key] = true
+		if k.sub != "" {
+			namespaces[k.sub] = true
 		}
 	}
 	nSecrets := len(secrets)
@@ -158,7 +157,7 @@ func checkBulkSecrets(c *check) *hit {
 	if !c.p.fire(DetBulkSecrets, c.e.Time, time.Hour) {
 		return nil
 	}
-	return &hit{evidence: lastN(c.p.secrets, warden.MaxDetectionEvidence),
+	return &hit{evidence: c.p.secrets.evidence(),
 		explanation: fmt.Sprintf("%s read %s within %s; its baseline peak is %d secrets in %d namespaces",
 			c.e.Principal, why, c.cfg.SecretWindow, c.p.SecretPeak, c.p.NamespacePeak)}
 }
@@ -167,18 +166,18 @@ func checkDenyProbing(c *check) *hit {
 	if c.e.Outcome != warden.OutcomeDeny {
 		return nil
 	}
-	c.p.denials = window(c.p.denials, c.e, c.cfg.DenyWindow)
+	c.p.denials.add(c.e, c.e.Action, "", c.cfg.DenyWindow)
 	actions := c.scratch
 	clear(actions)
-	for i := range c.p.denials {
-		actions[c.p.denials[i].Action] = true
+	for _, k := range c.p.denials.keys {
+		actions[k.key] = true
 	}
-	if len(c.p.denials) < c.cfg.DenyBurst || len(actions) < c.cfg.DenyActions || !c.p.fire(DetDenyProbing, c.e.Time, time.Hour) {
+	if c.p.denials.len() < c.cfg.DenyBurst || len(actions) < c.cfg.DenyActions || !c.p.fire(DetDenyProbing, c.e.Time, time.Hour) {
 		return nil
 	}
-	return &hit{evidence: lastN(c.p.denials, warden.MaxDetectionEvidence),
+	return &hit{evidence: c.p.denials.evidence(),
 		explanation: fmt.Sprintf("%s was denied %d times over %d different actions (%s) within %s",
-			c.e.Principal, len(c.p.denials), len(actions), joinKeys(actions, 6), c.cfg.DenyWindow)}
+			c.e.Principal, c.p.denials.len(), len(actions), joinKeys(actions, 6), c.cfg.DenyWindow)}
 }
 
 func checkDormant(c *check) *hit {
@@ -205,37 +204,6 @@ func checkHumanUse(c *check) *hit {
 		return nil
 	}
 	return &hit{explanation: fmt.Sprintf("non-human identity %s %s from %s: a person is using a machine credential", c.e.Principal, how, orNone(c.e.SourceIP))}
-}
-
-// window appends a copy of e to recent (held by value, at most
-// maxWindowEvents) and drops events older than d before e.
-func window(recent []warden.Event, e *warden.Event, d time.Duration) []warden.Event {
-	cut := 0
-	for cut < len(recent) && e.Time.Sub(recent[cut].Time) > d {
-		cut++
-	}
-	if len(recent)-cut >= maxWindowEvents {
-		cut = len(recent) - maxWindowEvents + 1
-	}
-	if cut > 0 {
-		n := copy(recent, recent[cut:])
-		clear(recent[n:])
-		recent = recent[:n]
-	}
-	return append(recent, *e)
-}
-
-// lastN copies the last n events of es, as evidence.
-func lastN(es []warden.Event, n int) []*warden.Event {
-	if len(es) > n {
-		es = es[len(es)-n:]
-	}
-	out := make([]*warden.Event, len(es))
-	for i := range es {
-		cp := es[i]
-		out[i] = &cp
-	}
-	return out
 }
 
 func joinKeys[V any](m map[string]V, n int) string {

@@ -53,8 +53,8 @@ type Profile struct {
 	// one incident from raising a flood of detections.
 	Fired map[string]time.Time `json:"fired"`
 
-	denials []warden.Event // recent denied events (not persisted)
-	secrets []warden.Event // recent secret reads (not persisted)
+	denials recent // recent denied events (not persisted)
+	secrets recent // recent secret reads (not persisted)
 }
 
 // sessionState is what one workload session of an actor has used.
