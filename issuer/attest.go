@@ -3,7 +3,6 @@ package issuer
 import (
 	"context"
 	"crypto/x509"
-	"encoding/base64"
 	"fmt"
 	"slices"
 	"time"
@@ -121,7 +120,20 @@ func (is *Issuer) verifySVIDChain(ctx context.Context, chain []*x509.Certificate
 	if len(chain) == 0 || len(chain) > 4 {
 		return nil, unauthorized("certificate chain must have 1-4 certificates")
 	}
-	keys := is.keys.Load()
+	leaf, err := is.verifyChainPath(is.keys.Load(), chain, is.now())
+	if err != nil {
+		return nil, err
+	}
+	if err := is.checkNotRevoked(ctx, leaf); err != nil {
+		return nil, err
+	}
+	return leaf, nil
+}
+
+// verifyChainPath checks that chain verifies against the CAs of keys at
+// now and that its leaf is an X.509-SVID of this trust domain; it does not
+// look at revocation.
+func (is *Issuer) verifyChainPath(keys *keySet, chain []*x509.Certificate, now time.Time) (*x509.Certificate, error) {
 	roots, inter := x509.NewCertPool(), x509.NewCertPool()
 	for _, r := range keys.roots() {
 		roots.AddCert(r)
@@ -135,21 +147,26 @@ func (is *Issuer) verifySVIDChain(ctx context.Context, chain []*x509.Certificate
 		inter.AddCert(c)
 	}
 	leaf := chain[0]
-	if _, err := leaf.Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, CurrentTime: is.now(),
+	if _, err := leaf.Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, CurrentTime: now,
 		KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}); err != nil {
 		return nil, unauthorized("client certificate does not verify against warden's CA")
 	}
 	if leaf.IsCA || len(leaf.URIs) != 1 || leaf.URIs[0].Scheme != "spiffe" || leaf.URIs[0].Host != is.cfg.TrustDomain {
 		return nil, unauthorized("client certificate is not an X.509-SVID of trust domain %s", is.cfg.TrustDomain)
 	}
+	return leaf, nil
+}
+
+// checkNotRevoked refuses a revoked leaf.
+func (is *Issuer) checkNotRevoked(ctx context.Context, leaf *x509.Certificate) error {
 	revoked, err := is.store.IsRevoked(ctx, serialID(leaf))
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if revoked {
-		return nil, unauthorized("client certificate was revoked")
+		return unauthorized("client certificate was revoked")
 	}
-	return leaf, nil
+	return nil
 }
 
 func (is *Issuer) attestCertificate(ctx context.Context, chain []*x509.Certificate, how string) (*Caller, error) {
@@ -186,20 +203,11 @@ func (is *Issuer) attestClientAssertion(ctx context.Context, raw string, hdr *to
 	if audience == "" {
 		return nil, unauthorized("client assertions are not accepted here")
 	}
-	var chain []*x509.Certificate
-	for _, b64 := range hdr.X5C {
-		der, err := base64.StdEncoding.DecodeString(b64)
-		if err != nil {
-			return nil, unauthorized("x5c is not base64")
-		}
-		c, err := x509.ParseCertificate(der)
-		if err != nil {
-			return nil, unauthorized("x5c holds an invalid certificate")
-		}
-		chain = append(chain, c)
-	}
-	leaf, err := is.verifySVIDChain(ctx, chain)
+	leaf, err := is.x5cLeaf(hdr.X5C)
 	if err != nil {
+		return nil, err
+	}
+	if err := is.checkNotRevoked(ctx, leaf); err != nil {
 		return nil, err
 	}
 	alg, err := algorithmFor(leaf.PublicKey)

@@ -70,6 +70,7 @@ type Issuer struct {
 	keys     atomic.Pointer[keySet]
 	external map[string]*remoteKeys
 	crlSeq   atomic.Int64
+	chains   chainCache // x5c chains that verified, see x5cLeaf
 }
 
 var (
