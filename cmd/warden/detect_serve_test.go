@@ -240,3 +240,95 @@ func TestServe_NATSSubjectFeedsMonitor(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 }
+
+// apiCall sends a JSON (or JSON Lines) request to a test server with the
+// token and decodes a JSON answer into out, failing unless the status is
+// want.
+func apiCall(t *testing.T, srv *serverProc, token, method, path, contentType, body string, want int, out any) {
+	t.Helper()
+	req, _ := http.NewRequest(method, srv.url+path, strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+token)
+	if body != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != want {
+		t.Fatalf("%s %s: %d %s", method, path, resp.StatusCode, data)
+	}
+	if out != nil {
+		if err := json.Unmarshal(data, out); err != nil {
+			t.Fatalf("%s %s: %v: %s", method, path, err, data)
+		}
+	}
+}
+
+// TestServe_E2E_OffWorkloadQuarantineDeniedByAuthorize, through the real
+// binary and its HTTP API: a production instance role is permitted by
+// policy; its credential is used first from its instance and then from
+// another network with another SDK (events posted to /v1/events); the
+// off-workload detection's playbook quarantines it, and the following
+// POST /v1/authorize for it is denied.
+func TestServe_E2E_OffWorkloadQuarantineDeniedByAuthorize(t *testing.T) {
+	dir := t.TempDir()
+	playbook := filepath.Join(dir, "playbook.json")
+	if err := os.WriteFile(playbook, []byte(`{"rules":[{"name":"stolen workload credentials","detectors":["off-workload-credential"],
+		"min_severity":"high","select":{"environments":["prod"]},"actions":["alert","quarantine","revoke"]}]}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tokenFile := filepath.Join(dir, "admin.token")
+	srv := startServer(t, filepath.Join(dir, "w.db"), tokenFile, "--playbook", playbook,
+		"--monitor-learning", "24h", "--monitor-min-events", "20", "--monitor-tick", "100ms")
+	token := readToken(t, tokenFile)
+	const role = "arn:aws:iam::111122223333:role/orders-api"
+	apiCall(t, srv, token, "POST", "/v1/identities", "application/json",
+		`{"kind":"cloud_role","provider":"aws","external_id":"`+role+`","name":"orders-api","owner":"team-orders","environment":"prod"}`, http.StatusCreated, nil)
+	var version struct{ Version int }
+	apiCall(t, srv, token, "POST", "/v1/policies", "application/json", `{"schema":"entity Bucket;\naction read appliesTo { principal: [Identity], resource: [Bucket], context: {} };\n",
+		"policies":{"main.cedar":"permit (principal, action, resource);"}}`, http.StatusCreated, &version)
+	apiCall(t, srv, token, "POST", fmt.Sprintf("/v1/policies/%d/activate", version.Version), "application/json", "{}", http.StatusOK, nil)
+	authorize := func() string {
+		var d struct{ Decision string }
+		apiCall(t, srv, token, "POST", "/v1/authorize", "application/json",
+			`{"principal":{"type":"Identity","id":"`+role+`"},"action":{"id":"read"},"resource":{"type":"Bucket","id":"nw-orders"}}`, http.StatusOK, &d)
+		return d.Decision
+	}
+	if got := authorize(); got != "allow" {
+		t.Fatalf("before: %s, want allow", got)
+	}
+
+	data, err := os.ReadFile(sequence("cloudtrail-off-workload.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	if err := monitor.ReadEvents(bytes.NewReader(data), "seq", func(e *warden.Event) error {
+		b, err := json.Marshal(e)
+		lines = append(lines, string(b))
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var res warden.IngestResult
+	apiCall(t, srv, token, "POST", "/v1/events", "application/x-ndjson", strings.Join(lines[:len(lines)-2], "\n"), http.StatusOK, &res)
+	if got := authorize(); got != "allow" {
+		t.Fatalf("after the routine: %s, want allow", got)
+	}
+	apiCall(t, srv, token, "POST", "/v1/events", "application/x-ndjson", strings.Join(lines[len(lines)-2:], "\n"), http.StatusOK, &res)
+	deadline := time.Now().Add(15 * time.Second)
+	for authorize() != "deny" {
+		if time.Now().After(deadline) {
+			t.Fatalf("the stolen role is still allowed after 15s:\n%s", srv.logText())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	var page struct{ Items []*warden.Detection }
+	apiCall(t, srv, token, "GET", "/v1/detections?detector=off-workload-credential", "", "", http.StatusOK, &page)
+	if len(page.Items) != 1 || !strings.Contains(strings.Join(page.Items[0].Responses, ","), "quarantine") {
+		t.Fatalf("off-workload detections %+v", page.Items)
+	}
+}
