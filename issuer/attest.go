@@ -114,22 +114,6 @@ func selectorsMatch(sel map[string]string, claims map[string]any) bool {
 	return true
 }
 
-// verifySVIDChain checks a chain against the published CAs and that the
-// leaf is a live, unrevoked X.509-SVID of this trust domain.
-func (is *Issuer) verifySVIDChain(ctx context.Context, chain []*x509.Certificate) (*x509.Certificate, error) {
-	if len(chain) == 0 || len(chain) > 4 {
-		return nil, unauthorized("certificate chain must have 1-4 certificates")
-	}
-	leaf, err := is.verifyChainPath(is.keys.Load(), chain, is.now())
-	if err != nil {
-		return nil, err
-	}
-	if err := is.checkNotRevoked(ctx, leaf); err != nil {
-		return nil, err
-	}
-	return leaf, nil
-}
-
 // verifyChainPath checks that chain verifies against the CAs of keys at
 // now and that its leaf is an X.509-SVID of this trust domain; it does not
 // look at revocation.
@@ -157,28 +141,23 @@ func (is *Issuer) verifyChainPath(keys *keySet, chain []*x509.Certificate, now t
 	return leaf, nil
 }
 
-// checkNotRevoked refuses a revoked leaf.
-func (is *Issuer) checkNotRevoked(ctx context.Context, leaf *x509.Certificate) error {
-	revoked, err := is.store.IsRevoked(ctx, serialID(leaf))
-	if err != nil {
-		return err
-	}
-	if revoked {
-		return unauthorized("client certificate was revoked")
-	}
-	return nil
-}
-
+// attestCertificate attests the holder of a warden-issued X.509-SVID: the
+// chain must verify against the published CAs and the leaf be live and
+// unrevoked.
 func (is *Issuer) attestCertificate(ctx context.Context, chain []*x509.Certificate, how string) (*Caller, error) {
-	leaf, err := is.verifySVIDChain(ctx, chain)
+	if len(chain) == 0 || len(chain) > 4 {
+		return nil, unauthorized("certificate chain must have 1-4 certificates")
+	}
+	leaf, err := is.verifyChainPath(is.keys.Load(), chain, is.now())
 	if err != nil {
 		return nil, err
 	}
 	return is.attestSVID(ctx, leaf, how)
 }
 
-// attestSVID finds the issuance record and entry of a verified, unrevoked
-// X.509-SVID leaf.
+// attestSVID finds the issuance record and entry of a verified X.509-SVID
+// leaf and refuses it when the record says it was revoked (one query for
+// both: revocation is read on every request, never cached).
 func (is *Issuer) attestSVID(ctx context.Context, leaf *x509.Certificate, how string) (*Caller, error) {
 	rec, err := is.store.FindIssuedCredential(ctx, serialID(leaf))
 	if err != nil {
@@ -186,6 +165,9 @@ func (is *Issuer) attestSVID(ctx context.Context, leaf *x509.Certificate, how st
 			return nil, unauthorized("client certificate has no issuance record")
 		}
 		return nil, err
+	}
+	if rec.RevokedAt != nil {
+		return nil, unauthorized("client certificate was revoked")
 	}
 	if rec.SPIFFEID != leaf.URIs[0].String() {
 		return nil, unauthorized("client certificate does not match its issuance record")
@@ -205,9 +187,6 @@ func (is *Issuer) attestClientAssertion(ctx context.Context, raw string, hdr *to
 	}
 	leaf, err := is.x5cLeaf(hdr.X5C)
 	if err != nil {
-		return nil, err
-	}
-	if err := is.checkNotRevoked(ctx, leaf); err != nil {
 		return nil, err
 	}
 	alg, err := algorithmFor(leaf.PublicKey)

@@ -10,8 +10,9 @@ import (
 
 // TestClientAssertion_CachedChainStillChecksRevocationAndValidity: the
 // verified-chain cache saves the path building only. A certificate
-// revoked after its chain was cached is refused on the next assertion, and
-// so is one used after its NotAfter, although the cache holds its chain.
+// revoked after its chain was cached is refused on the next assertion (and
+// as an mTLS client certificate), and so is one used after its NotAfter,
+// although the cache holds its chain.
 func TestClientAssertion_CachedChainStillChecksRevocationAndValidity(t *testing.T) {
 	var mu sync.Mutex
 	now := time.Now()
@@ -39,6 +40,9 @@ func TestClientAssertion_CachedChainStillChecksRevocationAndValidity(t *testing.
 		_, err := e.is.Authenticate(e.ctx, Evidence{Assertion: assertion(t, s, key, aud, at), Audience: aud})
 		if warden.ErrorCode(err) != warden.EUNAUTHORIZED {
 			t.Fatalf("assertion of a revoked SVID with a cached chain: %v", err)
+		}
+		if _, err := e.is.Authenticate(e.ctx, Evidence{PeerCerts: s.Chain}); warden.ErrorCode(err) != warden.EUNAUTHORIZED {
+			t.Fatalf("revoked SVID as an mTLS client certificate: %v", err)
 		}
 	})
 	t.Run("Expired", func(t *testing.T) {
