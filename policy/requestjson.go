@@ -235,6 +235,9 @@ func parseContext(raw []byte) (types.Record, error) {
 	return rec, nil
 }
 
+// scratchRecords holds the maps flatRecord fills.
+var scratchRecords = sync.Pool{New: func() any { return make(types.RecordMap, 8) }}
+
 // flatRecord builds the record of a flat JSON object; ok is false when raw
 // is anything else, or has values cedar-go might read differently.
 func flatRecord(raw []byte) (types.Record, bool) {
@@ -244,7 +247,15 @@ func flatRecord(raw []byte) (types.Record, bool) {
 	if tok, err := dec.ReadToken(); err != nil || tok.Kind() != '{' {
 		return types.Record{}, false
 	}
-	var m types.RecordMap
+	// NewRecord copies the map, so the scratch map is reused (unless a
+	// large context grew it).
+	m := scratchRecords.Get().(types.RecordMap)
+	defer func() {
+		if len(m) <= 64 {
+			clear(m)
+			scratchRecords.Put(m)
+		}
+	}()
 	for dec.PeekKind() != '}' {
 		nameTok, err := dec.ReadToken()
 		if err != nil {
@@ -272,9 +283,6 @@ func flatRecord(raw []byte) (types.Record, bool) {
 			v = types.Long(n)
 		default:
 			return types.Record{}, false
-		}
-		if m == nil {
-			m = make(types.RecordMap, 8)
 		}
 		m[name] = v
 	}
