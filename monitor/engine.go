@@ -30,6 +30,7 @@ type Stats struct {
 	Duplicates int64 `json:"duplicates"` // dropped as already seen
 	Late       int64 `json:"late"`       // processed after newer events of their actor
 	Detections int64 `json:"detections"`
+	Held       int64 `json:"held"` // events now waiting for the lateness window
 }
 
 type actor struct {
@@ -52,7 +53,11 @@ func NewEngine(cfg Config) *Engine {
 func (en *Engine) Config() Config { return en.cfg }
 
 // Stats returns the counters.
-func (en *Engine) Stats() Stats { return en.stats }
+func (en *Engine) Stats() Stats {
+	st := en.stats
+	st.Held = int64(en.held)
+	return st
+}
 
 // ActorKey names the actor of an event: its provider and external id.
 func ActorKey(e *warden.Event) string { return string(e.Provider) + "|" + e.Principal }

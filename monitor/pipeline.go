@@ -103,6 +103,13 @@ func (p *Pipeline) Flush(ctx context.Context) error {
 	return p.Handle(ctx, found)
 }
 
+// Stats returns the engine's counters; safe while events are ingested.
+func (p *Pipeline) Stats() Stats {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.Engine.Stats()
+}
+
 // Run ticks every interval until ctx ends.
 func (p *Pipeline) Run(ctx context.Context, interval time.Duration) {
 	t := time.NewTicker(interval)

@@ -108,6 +108,9 @@ func (q *QueuedSink) Send(ctx context.Context, d *warden.Detection) error {
 	return nil
 }
 
+// Name is the sink's name, as in its dead letters.
+func (q *QueuedSink) Name() string { return q.name }
+
 // Overflowed is how many alerts found the queue full.
 func (q *QueuedSink) Overflowed() int64 { return q.dropped.Load() }
 

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
 
 	"github.com/warden-nhi/warden"
@@ -53,8 +54,35 @@ func addMonitorFlags(cmd *cobra.Command, f *monitorFlags) {
 
 // runningMonitor is monitoring started by startMonitor.
 type runningMonitor struct {
-	api  httpapi.Monitor
-	stop func() // releases held events and delivers queued alerts
+	api     httpapi.Monitor
+	metrics []prometheus.Collector // for /metrics
+	stop    func()                 // releases held events and delivers queued alerts
+}
+
+// monitorMetrics exposes the pipeline's counters and the alert queues'
+// overflows in Prometheus format.
+func monitorMetrics(p *monitor.Pipeline, sinks []*monitor.QueuedSink) []prometheus.Collector {
+	stat := func(f func(monitor.Stats) int64) func() float64 {
+		return func() float64 { return float64(f(p.Stats())) }
+	}
+	out := []prometheus.Collector{
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "warden_monitor_events_total", Help: "Activity events run through the detectors."},
+			stat(func(s monitor.Stats) int64 { return s.Events })),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "warden_monitor_duplicate_events_total", Help: "Activity events dropped as already seen."},
+			stat(func(s monitor.Stats) int64 { return s.Duplicates })),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "warden_monitor_late_events_total", Help: "Activity events processed after newer events of their identity."},
+			stat(func(s monitor.Stats) int64 { return s.Late })),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "warden_monitor_detections_total", Help: "Detections raised."},
+			stat(func(s monitor.Stats) int64 { return s.Detections })),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "warden_monitor_held_events", Help: "Events waiting to be put in event-time order."},
+			stat(func(s monitor.Stats) int64 { return s.Held })),
+	}
+	for _, q := range sinks {
+		out = append(out, prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "warden_monitor_alert_overflows_total",
+			Help: "Alerts that found their sink's queue full and became dead letters.", ConstLabels: prometheus.Labels{"sink": q.Name()}},
+			func() float64 { return float64(q.Overflowed()) }))
+	}
+	return out
 }
 
 // startMonitor wires the monitor on db: the pipeline (baselines,
@@ -132,7 +160,7 @@ func startMonitor(ctx context.Context, db *store.DB, f monitorFlags, logger *slo
 		}
 		closeFiles()
 	}
-	return &runningMonitor{api: httpapi.Monitor{Ingester: p, Detections: db}, stop: stop}, nil
+	return &runningMonitor{api: httpapi.Monitor{Ingester: p, Detections: db}, metrics: monitorMetrics(p, sinks), stop: stop}, nil
 }
 
 // alertSinks builds the queued webhook and OCSF sinks of the flags, and a

@@ -145,6 +145,32 @@ func TestServe_MonitorWiring(t *testing.T) {
 	if log := srv.logText(); !strings.Contains(log, "off-workload-credential") || strings.Contains(log, secret) {
 		t.Fatalf("server log should show the detection and never the webhook secret:\n%s", log)
 	}
+	// The attack's last event waits for the next tick (no newer event
+	// follows it); then every event is counted and none is held.
+	want := []string{"warden_monitor_detections_total 3", fmt.Sprintf("warden_monitor_events_total %d", len(lines)),
+		`warden_monitor_alert_overflows_total{sink="webhook"} 0`, "warden_monitor_held_events 0"}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		req, _ = http.NewRequest("GET", srv.url+"/metrics", nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err = http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		metrics, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		missing := ""
+		for _, w := range want {
+			if !strings.Contains(string(metrics), w) {
+				missing = w
+			}
+		}
+		if missing == "" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("/metrics lacks %q:\n%s", missing, grepLines(string(metrics), "warden_monitor"))
+		}
+	}
 }
 
 func countLines(t *testing.T, path string) int {
@@ -331,4 +357,15 @@ func TestServe_E2E_OffWorkloadQuarantineDeniedByAuthorize(t *testing.T) {
 	if len(page.Items) != 1 || !strings.Contains(strings.Join(page.Items[0].Responses, ","), "quarantine") {
 		t.Fatalf("off-workload detections %+v", page.Items)
 	}
+}
+
+// grepLines returns the lines of s containing sub, without comments.
+func grepLines(s, sub string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) && !strings.HasPrefix(l, "#") {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
 }

@@ -150,6 +150,7 @@ func runServe(ctx context.Context, cfg serveConfig, logw interface{ Write([]byte
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.MustRegister(mon.metrics...)
 	// API tokens are authenticated from memory (a proxy asks for a
 	// decision per request). A revocation through this server or another
 	// replica ends that at once through the change feed startPDP listens
