@@ -21,6 +21,7 @@ type Engine struct {
 	feats   *featureCache
 	held    int             // events waiting in all actors' queues
 	scratch map[string]bool // reused by detectors that count distinct values
+	keyBuf  []byte          // reused to build actor keys
 	stats   Stats
 }
 
@@ -113,9 +114,12 @@ func (en *Engine) Observe(e *warden.Event) []*warden.Detection {
 		en.stats.Duplicates++
 		return nil
 	}
-	key := ActorKey(e)
-	a := en.actors[key]
+	// The key is built in a reused buffer: looking a map up by
+	// string(bytes) does not allocate, so only a new actor costs one.
+	en.keyBuf = append(append(append(en.keyBuf[:0], e.Provider...), '|'), e.Principal...)
+	a := en.actors[string(en.keyBuf)]
 	if a == nil {
+		key := string(en.keyBuf)
 		a = &actor{profile: newProfile(key, e)}
 		en.actors[key] = a
 	}

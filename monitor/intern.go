@@ -31,13 +31,13 @@ func (in *interner) get(s string) string {
 	return s
 }
 
-// event interns every repeating text field of e in place; ID and RawID
-// are unique per event and are kept as they are.
+// event interns the repeating text fields of e in place that parsers
+// allocate per record. ID and RawID are unique per event; Source,
+// SourceRef, Provider and Outcome are constants or shared by a whole
+// input already, so they are kept as they are.
 func (in *interner) event(e *warden.Event) {
-	for _, s := range []*string{&e.Source, &e.SourceRef, &e.IdentityID, &e.Principal, &e.CredentialID, &e.Session,
+	for _, s := range []*string{&e.IdentityID, &e.Principal, &e.CredentialID, &e.Session,
 		&e.Action, &e.Resource, &e.SourceIP, &e.UserAgent, &e.Region, &e.ErrorCode} {
 		*s = in.get(*s)
 	}
-	e.Provider = warden.Provider(in.get(string(e.Provider)))
-	e.Outcome = warden.Outcome(in.get(string(e.Outcome)))
 }
