@@ -334,6 +334,9 @@ type IssuerStore interface {
 	// ConsumeJoinToken marks the token with this secret used and returns
 	// it; EUNAUTHORIZED if it is unknown, expired or already used.
 	ConsumeJoinToken(ctx context.Context, secret string) (*JoinToken, error)
+	// FindJoinTokens lists an entry's join tokens, newest first, at most
+	// MaxPageSize (never their secrets); ENOTFOUND for an unknown entry.
+	FindJoinTokens(ctx context.Context, entryID string) ([]*JoinToken, error)
 
 	// RecordIssuedCredential stores a record of a minted credential.
 	RecordIssuedCredential(ctx context.Context, c *IssuedCredential) error

@@ -45,3 +45,13 @@ func (c *Client) IssuedCredentials(ctx context.Context, f warden.IssuedCredentia
 		return c.FindIssuedCredentials(ctx, f)
 	})
 }
+
+// FindJoinTokens lists a registration entry's join tokens, newest first
+// (never their secrets).
+func (c *Client) FindJoinTokens(ctx context.Context, entryID string) ([]*warden.JoinToken, error) {
+	var out listResponse[*warden.JoinToken]
+	if err := c.do(ctx, "GET", "/v1/issuer/entries/"+url.PathEscape(entryID)+"/join-tokens", nil, nil, &out); err != nil {
+		return nil, err
+	}
+	return out.Items, nil
+}

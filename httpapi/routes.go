@@ -102,6 +102,7 @@ func (s *Server) routeTable() []Route {
 		{"GET", "/v1/issuer/entries/{id}", warden.PermIssuerRead, s.needIssuer(s.handleGetEntry)},
 		{"DELETE", "/v1/issuer/entries/{id}", warden.PermIssuerManage, s.needIssuer(s.handleDeleteEntry)},
 		{"POST", "/v1/issuer/entries/{id}/join-tokens", warden.PermIssuerManage, s.needIssuer(s.handleCreateJoinToken)},
+		{"GET", "/v1/issuer/entries/{id}/join-tokens", warden.PermIssuerRead, s.needIssuer(s.handleListJoinTokens)},
 		{"GET", "/v1/issuer/credentials", warden.PermIssuerRead, s.needIssuer(s.handleListIssued)},
 		{"GET", "/v1/issuer/credentials/{id}", warden.PermIssuerRead, s.needIssuer(s.handleGetIssued)},
 		{"POST", "/v1/issuer/revocations", warden.PermIssuerManage, s.needIssuer(s.handleRevokeIssued)},

@@ -28,7 +28,8 @@ Reading needs issuer:read (admin, operator, auditor); changing needs issuer:mana
 operator). Every change is audited.`,
 	}
 	opts := addClientFlags(cmd, true)
-	cmd.AddCommand(newEntriesListCmd(opts), newEntriesCreateCmd(opts), newEntriesDeleteCmd(opts), newEntriesJoinTokenCmd(opts))
+	cmd.AddCommand(newEntriesListCmd(opts), newEntriesCreateCmd(opts), newEntriesDeleteCmd(opts), newEntriesJoinTokenCmd(opts),
+		newEntriesJoinTokensCmd(opts))
 	return cmd
 }
 

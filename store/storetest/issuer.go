@@ -270,6 +270,7 @@ func testIssuer(t *testing.T, open Opener) {
 		}
 	})
 	t.Run("ReplayCacheInIssuance", func(t *testing.T) { testIssuerJTI(t, open) })
+	t.Run("JoinTokenList", func(t *testing.T) { testJoinTokenList(t, open) })
 	t.Run("KeyRotation", func(t *testing.T) {
 		db := open(t)
 		key := func(id, state string) *warden.IssuerKey {

@@ -104,3 +104,47 @@ func testIssuerJTI(t *testing.T, open Opener) {
 		}
 	})
 }
+
+// testJoinTokenList covers FindJoinTokens: newest first, used and unused,
+// only the entry's own, an empty list as [] and ENOTFOUND for an unknown
+// entry.
+func testJoinTokenList(t *testing.T, open Opener) {
+	ctx := context.Background()
+	db := open(t)
+	c := newClock()
+	db.Now = c.now
+	_, e := issuerEntry(t, db, "billing", warden.AttestJoinToken)
+	_, other := issuerEntry(t, db, "ledger", warden.AttestJoinToken)
+	var ids []string
+	for range 3 {
+		tok, _, err := db.CreateJoinToken(ctx, e.ID, 10*time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, tok.ID)
+		c.advance(time.Second)
+	}
+	_, secret, err := db.CreateJoinToken(ctx, other.ID, 10*time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ConsumeJoinToken(ctx, secret); err != nil {
+		t.Fatal(err)
+	}
+	got, err := db.FindJoinTokens(ctx, e.ID)
+	if err != nil || len(got) != 3 || got[0].ID != ids[2] || got[2].ID != ids[0] || got[0].UsedAt != nil || got[0].EntryID != e.ID {
+		t.Fatalf("join tokens of %s: %+v, %v", e.ID, got, err)
+	}
+	if !got[0].ExpiresAt.Equal(got[0].CreatedAt.Add(10 * time.Minute)) {
+		t.Errorf("times: created %v expires %v", got[0].CreatedAt, got[0].ExpiresAt)
+	}
+	if got, err := db.FindJoinTokens(ctx, other.ID); err != nil || len(got) != 1 || got[0].UsedAt == nil {
+		t.Fatalf("used join token: %+v, %v", got, err)
+	}
+	_, oidc := issuerEntry(t, db, "deployer", warden.AttestOIDC)
+	if got, err := db.FindJoinTokens(ctx, oidc.ID); err != nil || got == nil || len(got) != 0 {
+		t.Fatalf("entry without join tokens: %#v, %v", got, err)
+	}
+	_, err = db.FindJoinTokens(ctx, "nope")
+	wantCode(t, err, warden.ENOTFOUND)
+}
