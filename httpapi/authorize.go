@@ -125,11 +125,6 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 	writeDecision(w, d)
 }
 
-// batchRequest is the body of POST /v1/authorize/batch.
-type batchRequest struct {
-	Requests []policy.Request `json:"requests"`
-}
-
 // batchItem is one answer of a batch: a decision or the problem of its
 // request.
 type batchItem struct {
@@ -142,18 +137,14 @@ func (s *Server) handleAuthorizeBatch(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	var req batchRequest
-	if err := s.decodeStrict(w, r, &req); err != nil {
+	reqs, err := s.decodeBatchRequest(w, r)
+	if err != nil {
 		s.Error(w, r, err)
 		return
 	}
-	if len(req.Requests) == 0 || len(req.Requests) > maxBatch {
-		s.Error(w, r, warden.FieldErrorf("requests", "requests must hold 1-%d decision requests", maxBatch))
-		return
-	}
-	out := make([]batchItem, len(req.Requests))
-	for i := range req.Requests {
-		d, err := s.pdp.engine.Decide(r.Context(), &req.Requests[i], "http")
+	out := make([]batchItem, len(reqs))
+	for i, req := range reqs {
+		d, err := s.pdp.engine.Decide(r.Context(), req, "http")
 		if err != nil {
 			code := warden.ErrorCode(err)
 			if ErrorStatus(code) >= 500 {

@@ -15,7 +15,8 @@ import (
 // The decision endpoint is called once per proxied request, so its
 // request and response bodies go through pooled buffers and the request
 // is decoded by policy.DecodeRequest (one pass over JSON tokens, no
-// reflection) with the same strictness and error texts as decodeStrict.
+// reflection), strictly: exact member names, no unknown or duplicate
+// members, errors naming the member.
 
 // bufferPool holds body buffers; buffers that grew past maxPooledBuffer
 // are left to the garbage collector.
@@ -34,25 +35,50 @@ func putBuffer(b *bytes.Buffer) {
 
 // decodeDecisionRequest reads and decodes the body of POST /v1/authorize.
 func (s *Server) decodeDecisionRequest(w http.ResponseWriter, r *http.Request) (*policy.Request, error) {
-	buf := getBuffer()
+	buf, err := s.readJSONBody(w, r)
 	defer putBuffer(buf)
-	if _, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, s.maxBodyBytes)); err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			return nil, warden.Errorf(warden.ETOOLARGE, "request body is larger than %d bytes", tooLarge.Limit)
-		}
-		return nil, warden.Errorf(warden.EINVALID, "cannot read request body")
-	}
-	if len(bytes.TrimSpace(buf.Bytes())) == 0 {
-		return nil, warden.Errorf(warden.EINVALID, "request body is empty; send a JSON object")
-	}
-	if ct := r.Header.Get("Content-Type"); ct != "application/json" {
-		if err := checkContentType(ct); err != nil {
-			return nil, err
-		}
+	if err != nil {
+		return nil, err
 	}
 	// DecodeRequest copies what it keeps, so buf can go back to the pool.
 	return policy.DecodeRequest(buf.Bytes())
+}
+
+// decodeBatchRequest reads and decodes the body of POST
+// /v1/authorize/batch: 1 to maxBatch requests.
+func (s *Server) decodeBatchRequest(w http.ResponseWriter, r *http.Request) ([]*policy.Request, error) {
+	buf, err := s.readJSONBody(w, r)
+	defer putBuffer(buf)
+	if err != nil {
+		return nil, err
+	}
+	reqs, err := policy.DecodeBatchRequest(buf.Bytes(), maxBatch)
+	if err == nil && len(reqs) == 0 {
+		err = warden.FieldErrorf("requests", "requests must hold 1-%d decision requests", maxBatch)
+	}
+	return reqs, err
+}
+
+// readJSONBody reads a non-empty JSON body, within the server's size
+// limit, into a pooled buffer; the caller returns it with putBuffer.
+func (s *Server) readJSONBody(w http.ResponseWriter, r *http.Request) (*bytes.Buffer, error) {
+	buf := getBuffer()
+	if _, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, s.maxBodyBytes)); err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return buf, warden.Errorf(warden.ETOOLARGE, "request body is larger than %d bytes", tooLarge.Limit)
+		}
+		return buf, warden.Errorf(warden.EINVALID, "cannot read request body")
+	}
+	if len(bytes.TrimSpace(buf.Bytes())) == 0 {
+		return buf, warden.Errorf(warden.EINVALID, "request body is empty; send a JSON object")
+	}
+	if ct := r.Header.Get("Content-Type"); ct != "application/json" {
+		if err := checkContentType(ct); err != nil {
+			return buf, err
+		}
+	}
+	return buf, nil
 }
 
 // writeDecision writes d as the 200 answer, byte for byte as writeJSON

@@ -92,6 +92,8 @@ func TestAuthorize_BadInputNamesTheField(t *testing.T) {
 		{"MissingResource", "/v1/authorize", `{"principal":{"type":"Identity","id":"x"},"action":{"id":"read"}}`, "resource.type", 400},
 		{"Malformed", "/v1/authorize", `{"principal":`, "", 400},
 		{"EmptyBatch", "/v1/authorize/batch", `{"requests":[]}`, "requests", 400},
+		{"BatchNamesTheRequest", "/v1/authorize/batch", `{"requests":[{"action":{"id":"a"},"resource":{"type":"D","id":"d"}},{"action":{"id":"a","colour":1}}]}`, "requests[1].action.colour", 400},
+		{"BatchUnknownMember", "/v1/authorize/batch", `{"requests":[],"Requests":[]}`, "Requests", 400},
 		{"BatchTooBig", "/v1/authorize/batch", `{"requests":[` + strings.TrimSuffix(strings.Repeat(`{"action":{"id":"a"},"resource":{"type":"D","id":"d"}},`, 101), ",") + `]}`, "requests", 400},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -3,6 +3,7 @@ package policy
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"sync"
 
@@ -88,6 +89,61 @@ func DecodeRequest(data []byte) (*Request, error) {
 		return nil, warden.Errorf(warden.EINVALID, "request body has data after the JSON object")
 	}
 	return req, nil
+}
+
+// DecodeBatchRequest decodes the body of a batch decision request,
+// {"requests": [request, ...]}, as strictly as DecodeRequest; an error in
+// a request names it: requests[2].principal.id. More than max requests
+// are refused without decoding the rest.
+func DecodeBatchRequest(data []byte, max int) ([]*Request, error) {
+	p := getDecoder(data)
+	defer putDecoder(p)
+	dec := p.dec
+	var out []*Request
+	if err := readObject(dec, "", func(name string) error {
+		if name != "requests" {
+			return warden.FieldErrorf(clip(name), "unknown field %q", clip(name))
+		}
+		tok, err := dec.ReadToken()
+		if err != nil {
+			return syntaxErr(name, err)
+		}
+		switch tok.Kind() {
+		case 'n':
+			out = nil
+			return nil
+		case '[':
+		default:
+			return warden.FieldErrorf(name, "field requests must be an array, not a JSON %s", kindName(tok.Kind()))
+		}
+		out = out[:0]
+		for dec.PeekKind() != ']' {
+			if len(out) == max {
+				return warden.FieldErrorf(name, "requests must hold 1-%d decision requests", max)
+			}
+			v, err := dec.ReadValue()
+			if err != nil {
+				return syntaxErr(name, err)
+			}
+			req, err := DecodeRequest(v)
+			if err != nil {
+				field := fmt.Sprintf("requests[%d]", len(out))
+				if f := warden.ErrorField(err); f != "" {
+					field += "." + f
+				}
+				return warden.FieldErrorf(field, "%s: %s", field, warden.ErrorMessage(err))
+			}
+			out = append(out, req)
+		}
+		_, err = dec.ReadToken()
+		return syntaxErr(name, err)
+	}); err != nil {
+		return nil, err
+	}
+	if _, err := dec.ReadToken(); err != io.EOF {
+		return nil, warden.Errorf(warden.EINVALID, "request body has data after the JSON object")
+	}
+	return out, nil
 }
 
 // readObject reads a JSON object, calling member for each member name

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/cedar-policy/cedar-go/types"
@@ -174,4 +175,66 @@ func compact(t *testing.T, raw json.RawMessage) []byte {
 		t.Fatalf("compact %q: %v", raw, err)
 	}
 	return b.Bytes()
+}
+
+func TestDecodeBatchRequest(t *testing.T) {
+	one := `{"principal":{"type":"Identity","id":"a"},"action":{"id":"read"},"resource":{"type":"Doc","id":"d"}}`
+	t.Run("OK", func(t *testing.T) {
+		got, err := DecodeBatchRequest([]byte(`{"requests":[`+one+`, {"token":"t","action":{"id":"w"},"resource":{"type":"Doc","id":"e"},"context":{"n":1}}]}`), 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 2 || got[0].Principal.ID != "a" || got[1].Token != "t" || string(got[1].Context) != `{"n":1}` {
+			t.Fatalf("got %+v %+v", *got[0], *got[1])
+		}
+	})
+	t.Run("NullIsEmpty", func(t *testing.T) {
+		if got, err := DecodeBatchRequest([]byte(`{"requests":null}`), 10); err != nil || len(got) != 0 {
+			t.Fatalf("got %v, %v", got, err)
+		}
+	})
+	for _, tt := range []struct{ name, body, field string }{
+		{"ErrFieldOfRequest", `{"requests":[` + one + `,{"principal":{"type":"Identity","id":5}}]}`, "requests[1].principal.id"},
+		{"ErrRequestNotObject", `{"requests":[` + one + `,7]}`, "requests[1]"},
+		{"ErrTooMany", `{"requests":[` + one + `,` + one + `,` + one + `]}`, "requests"},
+		{"ErrNotArray", `{"requests":{}}`, "requests"},
+		{"ErrUnknown", `{"requests":[],"dryRun":true}`, "dryRun"},
+		{"ErrTrailing", `{"requests":[]}]`, ""},
+		{"ErrTruncated", `{"requests":[` + one, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := DecodeBatchRequest([]byte(tt.body), 2)
+			if warden.ErrorCode(err) != warden.EINVALID || warden.ErrorField(err) != tt.field {
+				t.Fatalf("error %v (field %q), want EINVALID naming %q", err, warden.ErrorField(err), tt.field)
+			}
+		})
+	}
+}
+
+// FuzzDecodeBatchRequest: any body gives requests or an EINVALID error,
+// never a panic, and never more than the limit.
+func FuzzDecodeBatchRequest(f *testing.F) {
+	files, _ := filepath.Glob("testdata/requests/*.json")
+	var reqs []string
+	for _, p := range files {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		reqs = append(reqs, string(bytes.TrimSpace(b)))
+	}
+	f.Add([]byte(`{"requests":[` + strings.Join(reqs, ",") + `]}`))
+	f.Add([]byte(`{"requests":[{"action":{"id":"a","id":"b"}}]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		got, err := DecodeBatchRequest(data, 3)
+		if err != nil {
+			if warden.ErrorCode(err) != warden.EINVALID {
+				t.Fatalf("error code %s: %v", warden.ErrorCode(err), err)
+			}
+			return
+		}
+		if len(got) > 3 {
+			t.Fatalf("%d requests past the limit of 3", len(got))
+		}
+	})
 }
