@@ -29,7 +29,7 @@ func TestAppendDecision_SameAsEncodingJSON(t *testing.T) {
 		"DefaultDenyNoIdentity": {ID: "x", Decision: "deny", Policies: []string{}, Errors: []string{}, Principal: warden.EntityRef{Type: "Service", ID: "s"}},
 		"NilLists":              {ID: "x", Decision: "deny"},
 		"Escapes": {ID: "\"q\\ <b>&amp;</b>", Decision: "deny", Policies: []string{"a", "b\u2028c\u2029"},
-			Errors: []string{"policy p: entity `Secret::\"db\"` does not exist\n\t\r\b\f\x00\x1f\x7f", "\xff\xfe bad utf-8 \xe2\x82", "émoji 😀"},
+			Errors:        []string{"policy p: entity `Secret::\"db\"` does not exist\n\t\r\b\f\x00\x1f\x7f", "\xff\xfe bad utf-8 \xe2\x82", "émoji 😀"},
 			PolicyVersion: -1, Principal: warden.EntityRef{Type: "Identity", ID: "system:serviceaccount:ns:a/b"}},
 	} {
 		t.Run(name, func(t *testing.T) { checkDecisionJSON(t, d) })
