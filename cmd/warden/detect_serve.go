@@ -24,6 +24,7 @@ type monitorFlags struct {
 	dryRun            bool
 	webhookURL        string
 	webhookSecretFile string
+	webhookFormat     string
 	ocsfFile          string
 	watchDir          string
 	natsURL           string
@@ -41,6 +42,7 @@ func addMonitorFlags(cmd *cobra.Command, f *monitorFlags) {
 	fl.BoolVar(&f.dryRun, "playbook-dry-run", false, "record what the playbook would do without doing it")
 	fl.StringVar(&f.webhookURL, "webhook-url", "", "POST each alerted detection (JSON) to this URL, signed with --webhook-secret-file, retried with backoff; failures become dead letters")
 	fl.StringVar(&f.webhookSecretFile, "webhook-secret-file", "", "file holding the HMAC-SHA256 key of the "+monitor.HeaderSignature+" header")
+	fl.StringVar(&f.webhookFormat, "webhook-format", monitor.FormatWarden, "webhook body: warden (the detection as the API returns it) or ocsf (an OCSF 1.1 Detection Finding, for a SIEM's HTTP collector)")
 	fl.StringVar(&f.ocsfFile, "ocsf-file", "", "append alerted detections as OCSF 1.1 Detection Findings (JSON Lines) to this file; - for standard output")
 	fl.StringVar(&f.watchDir, "watch-dir", "", "ingest activity log files (CloudTrail or warden events, gzip allowed) dropped into this directory; done files move to processed/ or failed/")
 	fl.StringVar(&f.natsURL, "nats-url", "", "ingest activity events from a NATS JetStream subject on this server (nats://host:4222)")
@@ -181,7 +183,10 @@ func alertSinks(db *store.DB, f monitorFlags, logger *slog.Logger) (out []*monit
 				return nil, nil, fmt.Errorf("--webhook-secret-file %s: the secret must be at least 16 bytes", f.webhookSecretFile)
 			}
 		}
-		wh := &monitor.Webhook{URL: f.webhookURL, Secret: secret, DeadLetters: db, Logger: logger}
+		if f.webhookFormat != monitor.FormatWarden && f.webhookFormat != monitor.FormatOCSF {
+			return nil, nil, fmt.Errorf("--webhook-format %q: use warden or ocsf", f.webhookFormat)
+		}
+		wh := &monitor.Webhook{URL: f.webhookURL, Secret: secret, Format: f.webhookFormat, ProductVersion: "warden", DeadLetters: db, Logger: logger}
 		out = append(out, monitor.NewQueuedSink(wh, monitor.QueueConfig{Name: "webhook", Target: redactURL(f.webhookURL), DeadLetters: db, Logger: logger}))
 	} else if f.webhookSecretFile != "" {
 		return nil, nil, fmt.Errorf("--webhook-secret-file needs --webhook-url")

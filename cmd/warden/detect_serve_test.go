@@ -196,6 +196,7 @@ func TestServe_RefusesBadMonitorFlags(t *testing.T) {
 		{"BadPlaybook", []string{"--playbook", badPlaybook}, "rules[0].actions[0]"},
 		{"ShortSecret", []string{"--webhook-url", "http://127.0.0.1:1/x", "--webhook-secret-file", short}, "at least 16 bytes"},
 		{"SecretWithoutURL", []string{"--webhook-secret-file", short}, "needs --webhook-url"},
+		{"BadWebhookFormat", []string{"--webhook-url", "http://127.0.0.1:1/x", "--webhook-format", "cef"}, "--webhook-format"},
 		{"WatchDirMissing", []string{"--watch-dir", filepath.Join(dir, "nope")}, "--watch-dir"},
 		{"NATSUnreachable", []string{"--nats-url", "nats://127.0.0.1:1"}, "--nats-url"},
 	} {
