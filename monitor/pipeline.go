@@ -48,7 +48,32 @@ func (p *Pipeline) IngestEvents(ctx context.Context, events []*warden.Event) (wa
 			return res, warden.FieldErrorf(f, "%s: %s", f, warden.ErrorMessage(err))
 		}
 	}
-	if p.Activity != nil {
+	return p.monitor(ctx, events, true)
+}
+
+// Monitor runs events that are already stored (the decision point's
+// decisions, which it records itself) through detection and response,
+// without storing them again. Events that are not valid monitor input
+// (no principal) are skipped and not counted.
+func (p *Pipeline) Monitor(ctx context.Context, events []*warden.Event) (warden.IngestResult, error) {
+	valid := make([]*warden.Event, 0, len(events))
+	for _, e := range events {
+		cp := *e
+		if CheckEvent(&cp) == nil {
+			valid = append(valid, &cp)
+		}
+	}
+	if len(valid) == 0 {
+		return warden.IngestResult{}, nil
+	}
+	return p.monitor(ctx, valid, false)
+}
+
+// monitor runs checked events through the engine, storing them first
+// when record is set, and handles the detections released.
+func (p *Pipeline) monitor(ctx context.Context, events []*warden.Event, record bool) (warden.IngestResult, error) {
+	var res warden.IngestResult
+	if record && p.Activity != nil {
 		if _, err := p.Activity.RecordActivity(ctx, warden.ActivityBatch{Events: events}); err != nil {
 			return res, fmt.Errorf("ingest events: %w", err)
 		}

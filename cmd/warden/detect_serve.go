@@ -120,6 +120,12 @@ func startMonitor(ctx context.Context, db *store.DB, f monitorFlags, logger *slo
 	done := make(chan struct{})
 	loops := 1
 	go func() { p.Run(bg, f.tick); done <- struct{}{} }()
+	// The decision point stores its decisions as activity (source
+	// warden-pdp); follow them so that a principal probing policy is
+	// watched like any other identity.
+	tail := &monitor.EventTail{Events: db, Source: "warden-pdp", Pipeline: p, Logger: logger}
+	loops++
+	go func() { tail.Run(bg); done <- struct{}{} }()
 	if f.watchDir != "" {
 		if st, err := os.Stat(f.watchDir); err != nil || !st.IsDir() {
 			cancel()
