@@ -34,6 +34,7 @@ type monitorFlags struct {
 	minEvents         int
 	lateness          time.Duration
 	tick              time.Duration
+	followDecisions   bool
 }
 
 func addMonitorFlags(cmd *cobra.Command, f *monitorFlags) {
@@ -51,6 +52,7 @@ func addMonitorFlags(cmd *cobra.Command, f *monitorFlags) {
 	fl.DurationVar(&f.learning, "monitor-learning", 7*24*time.Hour, "how long an identity is watched before deviations from its baseline alert")
 	fl.IntVar(&f.minEvents, "monitor-min-events", 50, "events an identity needs before deviations from its baseline alert")
 	fl.DurationVar(&f.lateness, "monitor-lateness", time.Minute, "how long (in event time) events wait so that late ones are put in order")
+	fl.BoolVar(&f.followDecisions, "monitor-decisions", true, "monitor the decision point's logged decisions (enable on one replica only when several share a database)")
 	fl.DurationVar(&f.tick, "monitor-tick", 5*time.Second, "how often events held for ordering are released when no newer ones arrive")
 }
 
@@ -123,9 +125,11 @@ func startMonitor(ctx context.Context, db *store.DB, f monitorFlags, logger *slo
 	// The decision point stores its decisions as activity (source
 	// warden-pdp); follow them so that a principal probing policy is
 	// watched like any other identity.
-	tail := &monitor.EventTail{Events: db, Source: "warden-pdp", Pipeline: p, Logger: logger}
-	loops++
-	go func() { tail.Run(bg); done <- struct{}{} }()
+	if f.followDecisions {
+		tail := &monitor.EventTail{Events: db, Source: "warden-pdp", Pipeline: p, Logger: logger}
+		loops++
+		go func() { tail.Run(bg); done <- struct{}{} }()
+	}
 	if f.watchDir != "" {
 		if st, err := os.Stat(f.watchDir); err != nil || !st.IsDir() {
 			cancel()
