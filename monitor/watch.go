@@ -160,4 +160,3 @@ func moveInto(path, sub string) error {
 	}
 	return nil
 }
-
