@@ -196,6 +196,9 @@ func alertSinks(db *store.DB, f monitorFlags, logger *slog.Logger) (out []*monit
 		if f.webhookFormat != monitor.FormatWarden && f.webhookFormat != monitor.FormatOCSF {
 			return nil, nil, fmt.Errorf("--webhook-format %q: use warden or ocsf", f.webhookFormat)
 		}
+		if len(secret) == 0 {
+			logger.Warn("webhook alerts are not signed: give --webhook-secret-file so that the receiver can verify them", "url", redactURL(f.webhookURL))
+		}
 		wh := &monitor.Webhook{URL: f.webhookURL, Secret: secret, Format: f.webhookFormat, ProductVersion: "warden", DeadLetters: db, Logger: logger}
 		out = append(out, monitor.NewQueuedSink(wh, monitor.QueueConfig{Name: "webhook", Target: redactURL(f.webhookURL), DeadLetters: db, Logger: logger}))
 	} else if f.webhookSecretFile != "" {
