@@ -56,3 +56,21 @@ func TestEngine_ActivityKeepsIdentityCache(t *testing.T) {
 	}
 	eventually(t, time.Second, decide("svc-a"), "deny")
 }
+
+// TestTTLJitter_SpreadsExpiries: lifetimes stay within [¾ ttl, ttl] and
+// differ, so entries loaded together do not expire together.
+func TestTTLJitter_SpreadsExpiries(t *testing.T) {
+	for _, ttl := range []time.Duration{time.Nanosecond, time.Second, 5 * time.Minute} {
+		seen := map[time.Duration]bool{}
+		for i := 0; i < 200; i++ {
+			d := ttlJitter(ttl)
+			if d > ttl || d < ttl-ttl/4 {
+				t.Fatalf("ttlJitter(%v) = %v, outside [%v, %v]", ttl, d, ttl-ttl/4, ttl)
+			}
+			seen[d] = true
+		}
+		if ttl >= time.Second && len(seen) < 100 {
+			t.Errorf("ttlJitter(%v): only %d distinct lifetimes in 200", ttl, len(seen))
+		}
+	}
+}

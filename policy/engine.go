@@ -39,6 +39,7 @@ type Config struct {
 	SampleAllows float64
 	// IdentityTTL bounds how long an enriched identity is cached without a
 	// change notification (credential ages move with time); default 5m.
+	// Each entry lives between ¾ of it and all of it, at random.
 	IdentityTTL time.Duration
 	Now         func() time.Time
 	Logger      *slog.Logger
@@ -308,7 +309,7 @@ func (e *Engine) identity(ctx context.Context, ref string, now time.Time) (*iden
 	if err != nil {
 		return nil, fmt.Errorf("enrich principal: %w", err)
 	}
-	ent := &identityEntry{expires: now.Add(e.cfg.IdentityTTL)}
+	ent := &identityEntry{expires: now.Add(ttlJitter(e.cfg.IdentityTTL))}
 	refs := []string{ref}
 	if facts == nil {
 		ent.missing = true
@@ -319,6 +320,13 @@ func (e *Engine) identity(ctx context.Context, ref string, now time.Time) (*iden
 	}
 	e.ids.put(gen, ent, refs, related)
 	return ent, nil
+}
+
+// ttlJitter spreads a cache lifetime over [¾ ttl, ttl], so that the
+// identities a busy server loaded in its first seconds do not all expire,
+// and reload from the database in the request path, in the same second.
+func ttlJitter(ttl time.Duration) time.Duration {
+	return ttl - rand.N(ttl/4+1)
 }
 
 // record sends a decision to the log: every deny, and allows as sampled.
