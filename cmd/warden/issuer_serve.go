@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -54,18 +56,18 @@ func addIssuerFlags(cmd *cobra.Command, f *issuerFlags) {
 // starts key rotation until ctx ends. Outside demo mode it refuses to
 // start without a key-encryption key; in demo mode it makes an ephemeral
 // one when none is configured and says so.
-func startIssuer(ctx context.Context, db *store.DB, f issuerFlags, demo bool, addr net.Addr, logger *slog.Logger) (*issuer.Issuer, error) {
+func startIssuer(ctx context.Context, db *store.DB, f issuerFlags, demoKEKFile string, addr net.Addr, logger *slog.Logger) (*issuer.Issuer, error) {
 	kek, err := issuer.LoadKEK(f.kekFile, envKEK)
 	if err != nil {
-		if !demo || f.kekFile != "" || os.Getenv(envKEK) != "" {
+		if demoKEKFile == "" || f.kekFile != "" || os.Getenv(envKEK) != "" {
 			return nil, fmt.Errorf("issuer: %w", err)
 		}
-		if kek, err = issuer.GenerateKEK(); err != nil {
+		if kek, err = demoKEK(demoKEKFile); err != nil {
 			return nil, err
 		}
-		logger.Warn("demo: the issuer's private keys are sealed under an ephemeral key-encryption key that is lost at exit; "+
-			"credentials issued now stop verifying after a restart on this database. Set --kek-file or "+envKEK+" to keep them",
-			"hint", "head -c 32 /dev/urandom | base64")
+		logger.Warn("demo: the issuer's private keys are sealed under a demo key-encryption key kept beside the database; "+
+			"in production keep the key apart from the database with --kek-file or "+envKEK,
+			"kek_file", demoKEKFile, "hint", "head -c 32 /dev/urandom | base64")
 	}
 	alg, err := issuer.ParseAlgorithm(f.jwtAlgorithm)
 	if err != nil {
@@ -103,4 +105,27 @@ func startIssuer(ctx context.Context, db *store.DB, f issuerFlags, demo bool, ad
 	logger.Info("issuer ready", "trust_domain", f.trustDomain, "issuer_url", url, "jwt_algorithm", string(alg), "upstream_ca", up != nil,
 		"oidc_issuers", len(trusted))
 	return is, nil
+}
+
+// demoKEK reads the demo key-encryption key from path, creating it (mode
+// 0600) on the first demo start, so that a demo server restarted on the
+// same database can still open the issuer keys it sealed.
+func demoKEK(path string) (*issuer.KEK, error) {
+	if _, err := os.Stat(path); err == nil {
+		kek, err := issuer.LoadKEK(path, "")
+		if err != nil {
+			return nil, fmt.Errorf("demo key-encryption key: %w", err)
+		}
+		return kek, nil
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("demo key-encryption key: %w", err)
+	}
+	key := make([]byte, issuer.KEKSize)
+	if _, err := rand.Read(key); err != nil {
+		return nil, fmt.Errorf("demo key-encryption key: %w", err)
+	}
+	if err := writeSecretFile(path, hex.EncodeToString(key)+"\n"); err != nil {
+		return nil, fmt.Errorf("write the demo key-encryption key: %w (set --kek-file)", err)
+	}
+	return issuer.ParseKEK(key)
 }

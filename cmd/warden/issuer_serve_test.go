@@ -55,10 +55,21 @@ func kekFile(t *testing.T, mode os.FileMode) string {
 // discovery naming its trust domain's issuer URL.
 func TestServe_DemoWithoutKEKServesTheIssuer(t *testing.T) {
 	t.Setenv(envKEK, "")
-	p := startServer(t, filepath.Join(t.TempDir(), "w.db"), filepath.Join(t.TempDir(), "tok"), "--demo", "--trust-domain", "demo.example")
-	if !strings.Contains(p.logText(), "ephemeral key-encryption key") {
-		t.Errorf("the log does not say the KEK is ephemeral:\n%s", p.logText())
+	dir := t.TempDir()
+	dbPath := filepath.Join(dir, "w.db")
+	p := startServer(t, dbPath, filepath.Join(dir, "tok"), "--demo", "--trust-domain", "demo.example")
+	if !strings.Contains(p.logText(), "demo key-encryption key") {
+		t.Errorf("the log does not say the KEK is a demo key:\n%s", p.logText())
 	}
+	kekPath := filepath.Join(dir, "warden-demo.kek")
+	info, err := os.Stat(kekPath)
+	if err != nil || info.Mode().Perm() != 0o600 {
+		t.Fatalf("demo KEK file: %v, %v (want mode 0600)", info, err)
+	}
+	// The README's first command run a second time: the demo server must
+	// start again on its own database and open the keys it sealed.
+	p.kill()
+	p = startServer(t, dbPath, filepath.Join(dir, "tok"), "--demo", "--trust-domain", "demo.example")
 	resp, err := http.Get(p.url + "/.well-known/openid-configuration")
 	if err != nil {
 		t.Fatal(err)

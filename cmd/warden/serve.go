@@ -125,7 +125,11 @@ func runServe(ctx context.Context, cfg serveConfig, logw interface{ Write([]byte
 			return err
 		}
 	}
-	iss, err := startIssuer(ctx, db, cfg.issuer, cfg.demo, ln.Addr(), logger)
+	demoKEKFile := ""
+	if cfg.demo {
+		demoKEKFile = filepath.Join(defaultSecretDir(cfg.dsn), "warden-demo.kek")
+	}
+	iss, err := startIssuer(ctx, db, cfg.issuer, demoKEKFile, ln.Addr(), logger)
 	if err != nil {
 		return err
 	}
@@ -202,6 +206,16 @@ func runServe(ctx context.Context, cfg serveConfig, logw interface{ Write([]byte
 	return nil
 }
 
+// defaultSecretDir is where serve keeps the files it creates for a
+// newcomer (the first admin token, the demo key-encryption key): beside the
+// SQLite database, or the working directory for PostgreSQL.
+func defaultSecretDir(dsn string) string {
+	if store.IsPostgres(dsn) {
+		return "."
+	}
+	return filepath.Dir(dsn)
+}
+
 // bootstrapToken creates the first admin token of an empty database and
 // writes it to a file only the current user can read.
 func bootstrapToken(ctx context.Context, db *store.DB, cfg serveConfig, logger *slog.Logger) error {
@@ -214,10 +228,7 @@ func bootstrapToken(ctx context.Context, db *store.DB, cfg serveConfig, logger *
 	}
 	path := cfg.tokenFile
 	if path == "" {
-		path = "warden-admin.token"
-		if !store.IsPostgres(cfg.dsn) {
-			path = filepath.Join(filepath.Dir(cfg.dsn), "warden-admin.token")
-		}
+		path = filepath.Join(defaultSecretDir(cfg.dsn), "warden-admin.token")
 	}
 	if err := writeSecretFile(path, secret+"\n"); err != nil {
 		return fmt.Errorf("write the first admin token: %w (set --token-file to a writable path)", err)
