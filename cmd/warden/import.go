@@ -84,6 +84,10 @@ credentials, grants, events ({created, updated, unchanged}) and warnings.`,
 				fmt.Fprintf(cmd.ErrOrStderr(), "skipped %s: it holds only private keys, which are never uploaded\n", in.name)
 				continue
 			}
+			if errors.Is(err, errNotPEM) && in.fromDir {
+				fmt.Fprintf(cmd.ErrOrStderr(), "skipped %s: no PEM block in it\n", in.name)
+				continue
+			}
 			if err != nil {
 				if t != nil {
 					_ = t.flush(cmd.ErrOrStderr(), "")
@@ -119,6 +123,8 @@ type input struct {
 	name string
 	size int64 // -1 when unknown
 	open func() (io.ReadCloser, error)
+	// fromDir is set for files found by walking a directory argument.
+	fromDir bool
 }
 
 // collectInputs expands the PATH arguments into uploads.
@@ -151,7 +157,9 @@ func collectInputs(source string, paths []string, stdin io.Reader) ([]input, err
 				if err != nil {
 					return err
 				}
-				out = append(out, fileInput(source, path, info.Size()))
+				in := fileInput(source, path, info.Size())
+				in.fromDir = true
+				out = append(out, in)
 			}
 			return nil
 		})

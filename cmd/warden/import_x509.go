@@ -17,6 +17,10 @@ const maxPEMFile = 64 << 20
 // nothing else: it is skipped, never uploaded.
 var errOnlyPrivateKeys = errors.New("holds only private keys")
 
+// errNotPEM marks an x509 input with no PEM block at all; files met while
+// walking a directory (a README, a generator script) are skipped with it.
+var errNotPEM = errors.New("holds no PEM block")
+
 // openPEMWithoutKeys opens a PEM file for an x509 import with every
 // private-key block removed, so that keys lying beside certificates (a
 // directory of server.crt and server.key) never leave this machine. The
@@ -38,6 +42,9 @@ func openPEMWithoutKeys(path string) (io.ReadCloser, error) {
 	if bytes.HasPrefix(data, []byte{0x1f, 0x8b}) {
 		// gzip: sent as it is; the server skips key blocks without storing them.
 		return io.NopCloser(bytes.NewReader(data)), nil
+	}
+	if !bytes.Contains(data, []byte("-----BEGIN ")) {
+		return nil, fmt.Errorf("%s %w: expected -----BEGIN CERTIFICATE----- blocks", path, errNotPEM)
 	}
 	out, keys, others := stripPrivateKeys(data)
 	if keys > 0 && others == 0 {
