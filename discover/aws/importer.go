@@ -97,47 +97,16 @@ func (im *CloudTrailImporter) Import(ctx context.Context, r io.Reader, ref strin
 	if err != nil {
 		return nil, err
 	}
-	sink := discover.NewActivitySink(im.Store, report, im.BatchSize)
-	sink.Progress = im.Progress
-	for {
-		ok, err := p.Next()
-		if err != nil {
-			return nil, stoppedAt(err, sink, report)
+	err = discover.ImportActivity(ctx, im.Store, report, im.BatchSize, im.Progress, func(e *warden.Event) (discover.Activity, bool, error) {
+		if ok, err := p.Next(); err != nil || !ok {
+			return discover.Activity{}, ok, err
 		}
-		if !ok {
-			break
-		}
-		e := new(warden.Event)
 		actor, err := p.Event(e)
-		if err != nil {
-			return nil, stoppedAt(err, sink, report)
-		}
-		if actor.AccessKey != nil {
-			sink.AddCredential(actor.AccessKey)
-		}
-		if err := sink.Add(ctx, e, actor.Identity); err != nil {
-			_ = sink.Wait()
-			return nil, err
-		}
-	}
-	if err := sink.Close(ctx); err != nil {
+		return discover.Activity{Keep: true, Principal: actor.Identity, Credential: actor.AccessKey}, true, err
+	})
+	if err != nil {
 		return nil, err
 	}
 	report.Records = p.Records()
 	return report, nil
-}
-
-// stoppedAt waits for the batch in flight and adds to a parse error how
-// much was stored before it.
-func stoppedAt(err error, sink *discover.ActivitySink, report *warden.ImportReport) error {
-	if werr := sink.Wait(); werr != nil {
-		return werr
-	}
-	if report.Events.Created+report.Events.Unchanged == 0 {
-		return err
-	}
-	if werr, ok := err.(*warden.Error); ok {
-		return &warden.Error{Code: werr.Code, Field: werr.Field, Message: fmt.Sprintf("%s (the %d events before its batch were stored)", werr.Message, report.Events.Created+report.Events.Unchanged)}
-	}
-	return err
 }

@@ -2,7 +2,6 @@ package github
 
 import (
 	"context"
-	"fmt"
 	"io"
 
 	"github.com/warden-nhi/warden"
@@ -34,51 +33,16 @@ func (im *Importer) Import(ctx context.Context, r io.Reader, ref string) (*warde
 	if err != nil {
 		return nil, err
 	}
-	sink := discover.NewActivitySink(im.Store, report, im.BatchSize)
-	sink.Progress = im.Progress
-	for {
-		ok, err := p.Next()
-		if err != nil {
-			return nil, stoppedAt(err, sink, report)
+	err = discover.ImportActivity(ctx, im.Store, report, im.BatchSize, im.Progress, func(e *warden.Event) (discover.Activity, bool, error) {
+		if ok, err := p.Next(); err != nil || !ok {
+			return discover.Activity{}, ok, err
 		}
-		if !ok {
-			break
-		}
-		e := new(warden.Event)
 		a, err := p.Event(e)
-		if err != nil {
-			return nil, stoppedAt(err, sink, report)
-		}
-		if !a.Keep {
-			continue
-		}
-		if a.Credential != nil {
-			sink.AddCredential(a.Credential)
-		}
-		if err := sink.Add(ctx, e, a.Identity); err != nil {
-			_ = sink.Wait()
-			return nil, err
-		}
-	}
-	if err := sink.Close(ctx); err != nil {
+		return discover.Activity{Keep: a.Keep, Principal: a.Identity, Credential: a.Credential}, true, err
+	})
+	if err != nil {
 		return nil, err
 	}
 	report.Records, report.Skipped = p.Records(), p.Skipped()
 	return report, nil
-}
-
-// stoppedAt waits for the batch in flight and adds to a parse error how
-// much was stored before it.
-func stoppedAt(err error, sink *discover.ActivitySink, report *warden.ImportReport) error {
-	if werr := sink.Wait(); werr != nil {
-		return werr
-	}
-	stored := report.Events.Created + report.Events.Unchanged
-	if stored == 0 {
-		return err
-	}
-	if werr, ok := err.(*warden.Error); ok {
-		return &warden.Error{Code: werr.Code, Field: werr.Field, Message: fmt.Sprintf("%s (the %d events before its batch were stored)", werr.Message, stored)}
-	}
-	return err
 }

@@ -2,7 +2,6 @@ package k8s
 
 import (
 	"context"
-	"fmt"
 	"io"
 
 	"github.com/warden-nhi/warden"
@@ -34,48 +33,16 @@ func (im *AuditImporter) Import(ctx context.Context, r io.Reader, ref string) (*
 	if err != nil {
 		return nil, err
 	}
-	sink := discover.NewActivitySink(im.Store, report, im.BatchSize)
-	sink.Progress = im.Progress
-	for {
-		ok, err := p.Next()
-		if err != nil {
-			return nil, auditStoppedAt(err, sink, report)
+	err = discover.ImportActivity(ctx, im.Store, report, im.BatchSize, im.Progress, func(e *warden.Event) (discover.Activity, bool, error) {
+		if ok, err := p.Next(); err != nil || !ok {
+			return discover.Activity{}, ok, err
 		}
-		if !ok {
-			break
-		}
-		e := new(warden.Event)
 		principal, keep, err := p.Event(e)
-		if err != nil {
-			return nil, auditStoppedAt(err, sink, report)
-		}
-		if !keep {
-			continue
-		}
-		if err := sink.Add(ctx, e, principal); err != nil {
-			_ = sink.Wait()
-			return nil, err
-		}
-	}
-	if err := sink.Close(ctx); err != nil {
+		return discover.Activity{Keep: keep, Principal: principal}, true, err
+	})
+	if err != nil {
 		return nil, err
 	}
 	report.Records, report.Skipped = p.Records(), p.Skipped()
 	return report, nil
-}
-
-// auditStoppedAt waits for the batch in flight and adds to a parse error
-// how much was stored before it.
-func auditStoppedAt(err error, sink *discover.ActivitySink, report *warden.ImportReport) error {
-	if werr := sink.Wait(); werr != nil {
-		return werr
-	}
-	stored := report.Events.Created + report.Events.Unchanged
-	if stored == 0 {
-		return err
-	}
-	if werr, ok := err.(*warden.Error); ok {
-		return &warden.Error{Code: werr.Code, Field: werr.Field, Message: fmt.Sprintf("%s (the %d events before its batch were stored)", werr.Message, stored)}
-	}
-	return err
 }
