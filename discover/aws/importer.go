@@ -2,7 +2,6 @@ package aws
 
 import (
 	"context"
-	"fmt"
 	"io"
 
 	"github.com/warden-nhi/warden"
@@ -24,25 +23,7 @@ type IAMImporter struct {
 
 // Import implements warden.Importer.
 func (im *IAMImporter) Import(ctx context.Context, r io.Reader, ref string) (*warden.ImportReport, error) {
-	report := discover.NewReport(SourceIAM, ref)
-	in, err := discover.Open(r, ref, im.MaxInputBytes)
-	if err != nil {
-		return nil, err
-	}
-	batch, warnings, err := ParseGAAD(in, ref)
-	if err != nil {
-		return nil, err
-	}
-	report.Records = len(batch.Identities)
-	for _, w := range warnings {
-		discover.Warn(report, "%s", w)
-	}
-	res, err := im.Store.ImportInventory(ctx, batch)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", ref, err)
-	}
-	discover.AddInventory(report, res)
-	return report, nil
+	return discover.ImportInventory(ctx, im.Store, SourceIAM, r, ref, im.MaxInputBytes, ParseGAAD, nil)
 }
 
 // CredentialReportImporter imports the IAM credential report: users,
@@ -54,25 +35,7 @@ type CredentialReportImporter struct {
 
 // Import implements warden.Importer.
 func (im *CredentialReportImporter) Import(ctx context.Context, r io.Reader, ref string) (*warden.ImportReport, error) {
-	report := discover.NewReport(SourceCredentialReport, ref)
-	in, err := discover.Open(r, ref, im.MaxInputBytes)
-	if err != nil {
-		return nil, err
-	}
-	batch, warnings, err := ParseCredentialReport(in, ref)
-	if err != nil {
-		return nil, err
-	}
-	report.Records = len(batch.Identities)
-	for _, w := range warnings {
-		discover.Warn(report, "%s", w)
-	}
-	res, err := im.Store.ImportInventory(ctx, batch)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", ref, err)
-	}
-	discover.AddInventory(report, res)
-	return report, nil
+	return discover.ImportInventory(ctx, im.Store, SourceCredentialReport, r, ref, im.MaxInputBytes, ParseCredentialReport, nil)
 }
 
 // CloudTrailImporter streams CloudTrail records into events, one

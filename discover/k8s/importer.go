@@ -2,7 +2,6 @@ package k8s
 
 import (
 	"context"
-	"fmt"
 	"io"
 
 	"github.com/warden-nhi/warden"
@@ -19,23 +18,5 @@ type Importer struct {
 
 // Import implements warden.Importer.
 func (im *Importer) Import(ctx context.Context, r io.Reader, ref string) (*warden.ImportReport, error) {
-	report := discover.NewReport(Source, ref)
-	in, err := discover.Open(r, ref, im.MaxInputBytes)
-	if err != nil {
-		return nil, err
-	}
-	batch, warnings, err := Parse(in, ref)
-	if err != nil {
-		return nil, err
-	}
-	report.Records = len(batch.Identities)
-	for _, w := range warnings {
-		discover.Warn(report, "%s", w)
-	}
-	res, err := im.Store.ImportInventory(ctx, batch)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", ref, err)
-	}
-	discover.AddInventory(report, res)
-	return report, nil
+	return discover.ImportInventory(ctx, im.Store, Source, r, ref, im.MaxInputBytes, Parse, nil)
 }

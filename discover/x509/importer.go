@@ -30,32 +30,15 @@ type Importer struct {
 
 // Import implements warden.Importer.
 func (im *Importer) Import(ctx context.Context, r io.Reader, ref string) (*warden.ImportReport, error) {
-	report := discover.NewReport(Source, ref)
 	limit := im.MaxInputBytes
 	if limit <= 0 {
 		limit = DefaultMaxInputBytes
 	}
-	in, err := discover.Open(r, ref, limit)
-	if err != nil {
-		return nil, err
-	}
-	batch, warnings, err := Parse(in, ref)
-	if err != nil {
-		return nil, err
-	}
-	report.Records = len(batch.Identities)
-	for _, w := range warnings {
-		discover.Warn(report, "%s", w)
-	}
-	if batch.Credentials, err = im.keepOwnKeys(ctx, batch, report); err != nil {
-		return nil, fmt.Errorf("%s: %w", ref, err)
-	}
-	res, err := im.Store.ImportInventory(ctx, batch)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", ref, err)
-	}
-	discover.AddInventory(report, res)
-	return report, nil
+	return discover.ImportInventory(ctx, im.Store, Source, r, ref, limit, Parse, func(batch *warden.InventoryBatch, report *warden.ImportReport) error {
+		var err error
+		batch.Credentials, err = im.keepOwnKeys(ctx, *batch, report)
+		return err
+	})
 }
 
 // keepOwnKeys drops, with a warning, the credentials whose key is already
