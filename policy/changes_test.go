@@ -25,8 +25,13 @@ func TestEngine_ActivityKeepsIdentityCache(t *testing.T) {
 			return d
 		}
 	}
-	// The creation's own change may still be on its way: decide until the
-	// entity stays cached.
+	// The creation's own change may still be on its way and would drop the
+	// entry cached below. Changes are applied in order, so wait for a later
+	// one: a negative entry for a barrier identity, then its creation.
+	eventually(t, time.Second, decide("svc-barrier"), "deny")
+	createIdentity(t, db, "svc-barrier")
+	eventually(t, time.Second, decide("svc-barrier"), "allow")
+	// Decide until the entity stays cached.
 	for start := time.Now(); ; time.Sleep(5 * time.Millisecond) {
 		eventually(t, time.Second, decide("svc-a"), "allow")
 		if _, ok := e.ids.get("svc-a", time.Now()); ok {
