@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/warden-nhi/warden"
@@ -56,52 +55,26 @@ func (db *DB) FindCredentials(ctx context.Context, f warden.CredentialFilter) ([
 	if err != nil {
 		return nil, "", err
 	}
-	var where []string
-	var args []any
-	add := func(cond string, v ...any) { where = append(where, cond); args = append(args, v...) }
+	var c conditions
 	if f.IdentityID != "" {
-		add("identity_id = ?", f.IdentityID)
+		c.add("identity_id = ?", f.IdentityID)
 	}
 	if f.Type != "" {
-		add("type = ?", string(f.Type))
+		c.add("type = ?", string(f.Type))
 	}
 	if f.Status != "" {
-		add("status = ?", string(f.Status))
+		c.add("status = ?", string(f.Status))
 	}
 	if f.PublicID != "" {
-		add("public_id = ?", f.PublicID)
+		c.add("public_id = ?", f.PublicID)
 	}
 	if f.Fingerprint != "" {
-		add("fingerprint = ?", f.Fingerprint)
+		c.add("fingerprint = ?", f.Fingerprint)
 	}
-	if cur != nil {
-		add("(created_at > ? OR (created_at = ? AND id > ?))", cur.Int, cur.Int, cur.ID)
-	}
-	query := "SELECT " + credentialColumns + " FROM credentials" + whereClause(where) +
-		" ORDER BY created_at, id LIMIT " + strconv.Itoa(f.Limit+1)
-	rows, err := db.db.QueryContext(ctx, db.q(query), args...)
-	if err != nil {
-		return nil, "", fmt.Errorf("find credentials: %w", err)
-	}
-	defer rows.Close()
-	var out []*warden.Credential
-	for rows.Next() {
-		c, err := scanCredential(rows)
-		if err != nil {
-			return nil, "", fmt.Errorf("find credentials: %w", err)
-		}
-		out = append(out, c)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, "", fmt.Errorf("find credentials: %w", err)
-	}
-	next := ""
-	if len(out) > f.Limit {
-		out = out[:f.Limit]
-		last := out[len(out)-1]
-		next = encodeCursor(cursor{Int: micro(last.CreatedAt), ID: last.ID})
-	}
-	return out, next, nil
+	return timePage[warden.Credential]{
+		what: "find credentials", from: "credentials", columns: credentialColumns, timeCol: "created_at",
+		scan: scanCredential, keyOf: func(c *warden.Credential) (int64, string) { return micro(c.CreatedAt), c.ID }, pageSize: f.Limit,
+	}.find(ctx, db, c, cur)
 }
 
 // CreateCredential records a credential for an existing identity.

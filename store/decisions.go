@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"strconv"
 
 	"github.com/warden-nhi/warden"
 )
@@ -86,50 +85,24 @@ func (db *DB) FindDecisions(ctx context.Context, f warden.DecisionFilter) ([]*wa
 	if err != nil {
 		return nil, "", err
 	}
-	var where []string
-	var args []any
-	add := func(cond string, v ...any) { where = append(where, cond); args = append(args, v...) }
+	var c conditions
 	if f.IdentityID != "" {
-		add("identity_id = ?", f.IdentityID)
+		c.add("identity_id = ?", f.IdentityID)
 	}
 	if f.Decision != "" {
-		add("decision = ?", f.Decision)
+		c.add("decision = ?", f.Decision)
 	}
 	if f.Action != "" {
-		add("action_id = ?", f.Action)
+		c.add("action_id = ?", f.Action)
 	}
 	if f.Since != nil {
-		add("time >= ?", micro(*f.Since))
+		c.add("time >= ?", micro(*f.Since))
 	}
 	if f.Until != nil {
-		add("time < ?", micro(*f.Until))
+		c.add("time < ?", micro(*f.Until))
 	}
-	if cur != nil {
-		add("(time < ? OR (time = ? AND id < ?))", cur.Int, cur.Int, cur.ID)
-	}
-	query := "SELECT " + decisionColumns + " FROM decisions" + whereClause(where) +
-		" ORDER BY time DESC, id DESC LIMIT " + strconv.Itoa(f.Limit+1)
-	rows, err := db.db.QueryContext(ctx, db.q(query), args...)
-	if err != nil {
-		return nil, "", fmt.Errorf("find decisions: %w", err)
-	}
-	defer rows.Close()
-	out := make([]*warden.DecisionRecord, 0, f.Limit+1)
-	for rows.Next() {
-		r, err := scanDecision(rows)
-		if err != nil {
-			return nil, "", fmt.Errorf("find decisions: %w", err)
-		}
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, "", fmt.Errorf("find decisions: %w", err)
-	}
-	next := ""
-	if len(out) > f.Limit {
-		out = out[:f.Limit]
-		last := out[len(out)-1]
-		next = encodeCursor(cursor{Sort: "-time", Int: micro(last.Time), ID: last.ID})
-	}
-	return out, next, nil
+	return timePage[warden.DecisionRecord]{
+		what: "find decisions", from: "decisions", columns: decisionColumns, timeCol: "time", desc: true, sort: "-time",
+		scan: scanDecision, keyOf: func(r *warden.DecisionRecord) (int64, string) { return micro(r.Time), r.ID }, pageSize: f.Limit,
+	}.find(ctx, db, c, cur)
 }

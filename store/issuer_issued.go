@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/warden-nhi/warden"
@@ -91,46 +90,20 @@ func (db *DB) FindIssuedCredentials(ctx context.Context, f warden.IssuedCredenti
 	if err != nil {
 		return nil, "", err
 	}
-	var where []string
-	var args []any
-	add := func(cond string, v ...any) { where = append(where, cond); args = append(args, v...) }
+	var c conditions
 	if f.IdentityID != "" {
-		add("identity_id = ?", f.IdentityID)
+		c.add("identity_id = ?", f.IdentityID)
 	}
 	if f.EntryID != "" {
-		add("entry_id = ?", f.EntryID)
+		c.add("entry_id = ?", f.EntryID)
 	}
 	if f.Kind != "" {
-		add("kind = ?", f.Kind)
+		c.add("kind = ?", f.Kind)
 	}
-	if cur != nil {
-		add("(issued_at < ? OR (issued_at = ? AND id < ?))", cur.Int, cur.Int, cur.ID)
-	}
-	query := "SELECT " + issuedColumns + " FROM issued_credentials" + whereClause(where) +
-		" ORDER BY issued_at DESC, id DESC LIMIT " + strconv.Itoa(f.Limit+1)
-	rows, err := db.db.QueryContext(ctx, db.q(query), args...)
-	if err != nil {
-		return nil, "", fmt.Errorf("find issued credentials: %w", err)
-	}
-	defer rows.Close()
-	out := []*warden.IssuedCredential{}
-	for rows.Next() {
-		c, err := scanIssued(rows)
-		if err != nil {
-			return nil, "", fmt.Errorf("find issued credentials: %w", err)
-		}
-		out = append(out, c)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, "", fmt.Errorf("find issued credentials: %w", err)
-	}
-	next := ""
-	if len(out) > f.Limit {
-		out = out[:f.Limit]
-		last := out[len(out)-1]
-		next = encodeCursor(cursor{Sort: "-issued_at", Int: micro(last.IssuedAt), ID: last.ID})
-	}
-	return out, next, nil
+	return timePage[warden.IssuedCredential]{
+		what: "find issued credentials", from: "issued_credentials", columns: issuedColumns, timeCol: "issued_at", desc: true, sort: "-issued_at",
+		scan: scanIssued, keyOf: func(c *warden.IssuedCredential) (int64, string) { return micro(c.IssuedAt), c.ID }, pageSize: f.Limit,
+	}.find(ctx, db, c, cur)
 }
 
 // RevokeIssued revokes one credential, every credential of an identity or

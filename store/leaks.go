@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strconv"
 
 	"github.com/warden-nhi/warden"
 )
@@ -107,56 +106,30 @@ func (db *DB) FindLeaks(ctx context.Context, f warden.LeakFilter) ([]*warden.Lea
 	if err != nil {
 		return nil, "", err
 	}
-	var where []string
-	var args []any
-	add := func(cond string, v ...any) { where = append(where, cond); args = append(args, v...) }
+	var c conditions
 	if f.IdentityID != "" {
-		add("identity_id = ?", f.IdentityID)
+		c.add("identity_id = ?", f.IdentityID)
 	}
 	if f.Rule != "" {
-		add("rule = ?", f.Rule)
+		c.add("rule = ?", f.Rule)
 	}
 	if f.Fingerprint != "" {
-		add("fingerprint = ?", f.Fingerprint)
+		c.add("fingerprint = ?", f.Fingerprint)
 	}
 	if f.Source != "" {
-		add("source = ?", f.Source)
+		c.add("source = ?", f.Source)
 	}
 	if f.Correlated != nil {
 		if *f.Correlated {
-			add("identity_id <> ''")
+			c.add("identity_id <> ''")
 		} else {
-			add("identity_id = ''")
+			c.add("identity_id = ''")
 		}
 	}
-	if cur != nil {
-		add("(last_seen_at < ? OR (last_seen_at = ? AND id < ?))", cur.Int, cur.Int, cur.ID)
-	}
-	query := "SELECT " + leakColumns + " FROM leaks" + whereClause(where) +
-		" ORDER BY last_seen_at DESC, id DESC LIMIT " + strconv.Itoa(f.Limit+1)
-	rows, err := db.db.QueryContext(ctx, db.q(query), args...)
-	if err != nil {
-		return nil, "", fmt.Errorf("find leaks: %w", err)
-	}
-	defer rows.Close()
-	var out []*warden.Leak
-	for rows.Next() {
-		l, err := scanLeak(rows)
-		if err != nil {
-			return nil, "", fmt.Errorf("find leaks: %w", err)
-		}
-		out = append(out, l)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, "", fmt.Errorf("find leaks: %w", err)
-	}
-	next := ""
-	if len(out) > f.Limit {
-		out = out[:f.Limit]
-		last := out[len(out)-1]
-		next = encodeCursor(cursor{Sort: "leaks", Int: micro(last.LastSeenAt), ID: last.ID})
-	}
-	return out, next, nil
+	return timePage[warden.Leak]{
+		what: "find leaks", from: "leaks", columns: leakColumns, timeCol: "last_seen_at", desc: true, sort: "leaks",
+		scan: scanLeak, keyOf: func(l *warden.Leak) (int64, string) { return micro(l.LastSeenAt), l.ID }, pageSize: f.Limit,
+	}.find(ctx, db, c, cur)
 }
 
 // indexedFieldError prefixes the field of a validation error with the
