@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/warden-nhi/warden"
+	"github.com/warden-nhi/warden/console"
 	"github.com/warden-nhi/warden/demo"
 	"github.com/warden-nhi/warden/httpapi"
 	"github.com/warden-nhi/warden/scan"
@@ -30,11 +31,13 @@ type serveConfig struct {
 	tokenFile string
 	logLevel  string
 	logFormat string
-	pdp       pdpFlags
-	issuer    issuerFlags
-	govern    governFlags
-	retention retentionFlags
-	monitor   monitorFlags
+	// secureCookies marks console cookies Secure behind a TLS proxy.
+	secureCookies bool
+	pdp           pdpFlags
+	issuer        issuerFlags
+	govern        governFlags
+	retention     retentionFlags
+	monitor       monitorFlags
 }
 
 func newServeCmd() *cobra.Command {
@@ -42,8 +45,8 @@ func newServeCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the warden server",
-		Long: `Run the warden server: the REST API under /v1, /healthz, /readyz and
-Prometheus metrics at /metrics.
+		Long: `Run the warden server: the web console at /ui/, the REST API under /v1,
+/healthz, /readyz and Prometheus metrics at /metrics.
 
 On first start with an empty database warden creates an admin API token and
 writes it to a file readable only by you (--token-file; by default next to
@@ -65,6 +68,7 @@ the SQLite database). With --demo it also loads a fictional organisation's
 	f.StringVar(&cfg.tokenFile, "token-file", "", "where to write the first admin token (default: warden-admin.token next to the SQLite database, or in the working directory for PostgreSQL)")
 	f.StringVar(&cfg.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	f.StringVar(&cfg.logFormat, "log-format", "text", "log format: text or json")
+	f.BoolVar(&cfg.secureCookies, "secure-cookies", false, "mark the web console's cookies Secure: set it when a TLS-terminating proxy fronts warden")
 	addPDPFlags(cmd, &cfg.pdp)
 	addIssuerFlags(cmd, &cfg.issuer)
 	addGovernFlags(cmd, &cfg.govern)
@@ -173,8 +177,15 @@ func runServe(ctx context.Context, cfg serveConfig, logw interface{ Write([]byte
 		Findings: db, Posture: db, Governance: gov,
 		Monitor: mon.api,
 	})
+	ui := console.New(console.Config{
+		Identities: db, Inventory: db, Credentials: db, Grants: db, Sessions: db,
+		Findings: db, Posture: db, Events: db, Detections: db, Decisions: db,
+		Policies: db, Audit: db, Issued: db,
+		SecureCookies: cfg.secureCookies,
+		Logger:        logger,
+	})
 	srv := &http.Server{
-		Handler:           api,
+		Handler:           withConsole(api, ui),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -204,6 +215,16 @@ func runServe(ctx context.Context, cfg serveConfig, logw interface{ Write([]byte
 	}
 	logger.Info("stopped")
 	return nil
+}
+
+// withConsole serves the web console under /ui/ beside the API, and sends
+// a browser that opens the server's root to it.
+func withConsole(api, ui http.Handler) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle(console.Prefix, ui)
+	mux.Handle("GET /{$}", http.RedirectHandler(console.Prefix, http.StatusSeeOther))
+	mux.Handle("/", api)
+	return mux
 }
 
 // defaultSecretDir is where serve keeps the files it creates for a
