@@ -15,6 +15,11 @@ func (s *Server) routes() []route {
 		{http.MethodGet, Prefix + "static/", "", s.handleStatic},
 		{http.MethodPost, Prefix + "logout", warden.PermInventoryRead, s.handleSignOut},
 		{http.MethodGet, Prefix + "{$}", warden.PermInventoryRead, s.handleOverview},
+		{http.MethodGet, Prefix + "findings", warden.PermInventoryRead, s.handleFindings},
+		{http.MethodGet, Prefix + "findings/{id}", warden.PermInventoryRead, s.handleFinding},
+		{http.MethodGet, Prefix + "findings/{id}/suppress", warden.PermInventoryWrite, s.handleSuppressForm},
+		{http.MethodPost, Prefix + "findings/{id}/suppress", warden.PermInventoryWrite, s.handleSuppress},
+		{http.MethodPost, Prefix + "findings/{id}/unsuppress", warden.PermInventoryWrite, s.handleUnsuppress},
 		{http.MethodGet, Prefix + "identities", warden.PermInventoryRead, s.handleIdentities},
 	}
 }
