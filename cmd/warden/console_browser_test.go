@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -335,4 +336,65 @@ func TestConsoleBrowser_SignInShowsOverviewAndSavesScreenshot(t *testing.T) {
 	}
 	abs, _ := filepath.Abs(path)
 	t.Logf("overview screenshot (%dx%d): %s", img.Bounds().Dx(), img.Bounds().Dy(), abs)
+}
+
+// TestConsoleBrowser_FilterIdentities filters the identities table by kind
+// and by search text through the filter form, and checks that the rows are
+// exactly the identities the API returns for the same filter.
+func TestConsoleBrowser_FilterIdentities(t *testing.T) {
+	c := newConsoleTab(t)
+	c.signIn("/ui/identities", "#identities")
+	unfiltered := c.rowIDs("identities")
+	if len(unfiltered) == 0 {
+		t.Fatalf("the identities page shows no rows:\n%s", c.mainText())
+	}
+
+	// The rarest kind of the demo inventory fits on one page.
+	byKind := map[string][]string{}
+	for _, id := range c.apiIdentities(url.Values{}) {
+		byKind[id.Kind] = append(byKind[id.Kind], id.ID)
+	}
+	kind := ""
+	for k, ids := range byKind {
+		if kind == "" || len(ids) < len(byKind[kind]) || (len(ids) == len(byKind[kind]) && k < kind) {
+			kind = k
+		}
+	}
+	if len(byKind) < 2 {
+		t.Fatalf("the demo inventory has %d kinds, want several", len(byKind))
+	}
+	c.step("choose kind "+kind, chromedp.SetValue(chromedp.CSS(`#identity-filters select[name="kind"]`), kind))
+	c.submit("#apply-filters")
+	if loc := c.location(); !strings.Contains(loc, "kind="+kind) {
+		t.Fatalf("the filter form went to %s, want kind=%s in the URL", loc, kind)
+	}
+	t.Logf("kind=%s: %d identities", kind, len(byKind[kind]))
+	assertSameIDs(t, "kind="+kind, c.rowIDs("identities"), byKind[kind])
+	if s := c.text("#result-summary"); !strings.Contains(s, fmt.Sprint(len(byKind[kind]))) {
+		t.Fatalf("result summary %q does not say %d", s, len(byKind[kind]))
+	}
+
+	// Search for the name of an identity on the unfiltered page.
+	c.open("/ui/identities", "#identities")
+	name := c.text(`#identities tr[data-id] a.identity-link`)
+	want := c.apiIdentities(url.Values{"q": {name}})
+	c.step("type the search "+name, chromedp.SendKeys(chromedp.CSS(`#identity-filters input[name="q"]`), name))
+	c.submit("#apply-filters")
+	var wantIDs []string
+	for _, id := range want {
+		wantIDs = append(wantIDs, id.ID)
+	}
+	t.Logf("q=%s: %d identities", name, len(wantIDs))
+	assertSameIDs(t, "q="+name, c.rowIDs("identities"), wantIDs)
+	if len(wantIDs) >= len(unfiltered) {
+		t.Fatalf("searching for %q matched %d identities, no fewer than the unfiltered page (%d)", name, len(wantIDs), len(unfiltered))
+	}
+}
+
+func assertSameIDs(t *testing.T, filter string, got, want []string) {
+	t.Helper()
+	got, want = slices.Sorted(slices.Values(got)), slices.Sorted(slices.Values(want))
+	if len(want) == 0 || !slices.Equal(got, want) {
+		t.Fatalf("%s: the console shows %d rows %v, the API lists %d %v", filter, len(got), got, len(want), want)
+	}
 }
