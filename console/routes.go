@@ -20,6 +20,7 @@ func (s *Server) routes() []route {
 		{http.MethodGet, Prefix + "findings/{id}/suppress", warden.PermInventoryWrite, s.handleSuppressForm},
 		{http.MethodPost, Prefix + "findings/{id}/suppress", warden.PermInventoryWrite, s.handleSuppress},
 		{http.MethodPost, Prefix + "findings/{id}/unsuppress", warden.PermInventoryWrite, s.handleUnsuppress},
+		{http.MethodGet, Prefix + "detections", warden.PermInventoryRead, s.handleDetections},
 		{http.MethodGet, Prefix + "identities", warden.PermInventoryRead, s.handleIdentities},
 	}
 }
