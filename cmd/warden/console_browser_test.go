@@ -398,3 +398,43 @@ func assertSameIDs(t *testing.T, filter string, got, want []string) {
 		t.Fatalf("%s: the console shows %d rows %v, the API lists %d %v", filter, len(got), got, len(want), want)
 	}
 }
+
+// TestConsoleBrowser_SuppressFinding suppresses an open finding from the
+// findings page with a reason and an end date, and sees #finding-status
+// become suppressed.
+func TestConsoleBrowser_SuppressFinding(t *testing.T) {
+	c := newConsoleTab(t)
+	c.signIn("/ui/findings", "#findings")
+	if !c.exists("#findings a.suppress-link") {
+		t.Fatalf("no open finding offers a suppress link:\n%s", c.mainText())
+	}
+	fid := evalIn[string](c, `document.querySelector("#findings a.suppress-link").closest("tr[data-id]").dataset.id`)
+
+	c.submit(`#findings tr[data-id="` + fid + `"] a.suppress-link`)
+	if def := evalIn[string](c, `document.querySelector("#suppress-until").value`); def == "" {
+		t.Fatal("the suppress form has no default end date")
+	}
+	until := time.Now().AddDate(0, 0, 14).Format("2006-01-02")
+	c.step("fill the suppression",
+		chromedp.SendKeys(chromedp.CSS("#suppress-reason"), "browser test: accepted risk until the migration"),
+		chromedp.SetValue(chromedp.CSS("#suppress-until"), until))
+	c.confirm("#suppress", "")
+	if loc := c.location(); loc != c.base+"/ui/findings/"+fid+"?done=suppress" {
+		t.Fatalf("after suppressing, the console is at %s", loc)
+	}
+	if got := c.text("#finding-status"); got != "suppressed" {
+		t.Fatalf("finding status %q after suppressing, want suppressed:\n%s", got, c.mainText())
+	}
+	var stored struct {
+		Status      string `json:"status"`
+		Suppression *struct {
+			Reason string    `json:"reason"`
+			Until  time.Time `json:"until"`
+		} `json:"suppression"`
+	}
+	c.api("/v1/findings/"+fid, &stored)
+	if stored.Status != "suppressed" || stored.Suppression == nil || !strings.Contains(stored.Suppression.Reason, "accepted risk") ||
+		stored.Suppression.Until.Format("2006-01-02") < until {
+		t.Fatalf("the API has the finding as %+v, want suppressed with the reason until %s", stored, until)
+	}
+}
