@@ -71,6 +71,12 @@ type ActivityBatch struct {
 	// public id, or by fingerprint) are created; recorded ones are left as
 	// they are apart from last-used, which follows the events.
 	Credentials []*ImportedCredential
+	// LastUseGranularity lets last-used times lag by up to this much: an
+	// identity or credential whose last use is already that recent is not
+	// rewritten. A busy source (the decision log) sets it so that a
+	// thousand uses a second do not become a thousand row updates; zero
+	// records every use exactly.
+	LastUseGranularity time.Duration
 }
 
 // ActivityResult counts what recording an activity batch did: events new

@@ -131,6 +131,16 @@ type DecisionLog interface {
 	FindDecisions(ctx context.Context, filter DecisionFilter) ([]*DecisionRecord, string, error)
 }
 
+// DecisionActivityLog writes logged decisions together with the activity
+// events they become, in one transaction: half the commits of writing
+// them apart, and never a decision without its event or the reverse.
+type DecisionActivityLog interface {
+	DecisionLog
+	// RecordDecisionActivity stores records and activity in one
+	// transaction, as RecordDecisions and RecordActivity would.
+	RecordDecisionActivity(ctx context.Context, records []*DecisionRecord, activity ActivityBatch) error
+}
+
 // Change announces that an object changed: its audit target type
 // ("identity", "credential", "policy_set", "policy_entity", ...) and id.
 type Change struct {

@@ -23,6 +23,10 @@ const (
 	logQueueSize  = 8192
 	logBatchSize  = 500
 	logFlushEvery = 100 * time.Millisecond
+	// decisionLastUse is how far an identity's last-used time may lag
+	// behind its latest logged decision: a principal deciding hundreds of
+	// times a second then costs one row update a minute, not one a batch.
+	decisionLastUse = time.Minute
 )
 
 type pendingDecision struct {
@@ -44,8 +48,11 @@ type LoggedRequest struct {
 }
 
 type decisionWriter struct {
-	log     warden.DecisionLog
-	events  warden.EventService
+	log    warden.DecisionLog
+	events warden.EventService
+	// both is set when the log and the event store are one store that
+	// writes decisions and their events in one transaction.
+	both    warden.DecisionActivityLog
 	logger  *slog.Logger
 	queue   chan *pendingDecision
 	dropped atomic.Int64
@@ -54,7 +61,11 @@ type decisionWriter struct {
 }
 
 func newDecisionWriter(log warden.DecisionLog, events warden.EventService, logger *slog.Logger) *decisionWriter {
-	return &decisionWriter{log: log, events: events, logger: logger, queue: make(chan *pendingDecision, logQueueSize)}
+	w := &decisionWriter{log: log, events: events, logger: logger, queue: make(chan *pendingDecision, logQueueSize)}
+	if both, ok := log.(warden.DecisionActivityLog); ok && events != nil && any(both) == any(events) {
+		w.both = both
+	}
+	return w
 }
 
 func (w *decisionWriter) enqueue(p *pendingDecision) {
@@ -134,15 +145,29 @@ func (w *decisionWriter) write(ctx context.Context, batch []*pendingDecision) {
 		records[i] = p.record
 		events = append(events, decisionEvent(p))
 	}
-	if w.log != nil {
+	activity := warden.ActivityBatch{Events: events, LastUseGranularity: decisionLastUse}
+	switch {
+	case w.both != nil:
+		if err := w.both.RecordDecisionActivity(ctx, records, activity); err != nil {
+			w.logger.Error("write decision log", "records", len(records), "error", err)
+		}
+		return
+	case w.log != nil:
 		if err := w.log.RecordDecisions(ctx, records); err != nil {
 			w.logger.Error("write decision log", "records", len(records), "error", err)
 		}
 	}
-	if w.events != nil {
-		if _, err := w.events.RecordEvents(ctx, events); err != nil {
-			w.logger.Error("record decision events", "events", len(events), "error", err)
-		}
+	if w.events == nil {
+		return
+	}
+	var err error
+	if rec, ok := w.events.(warden.ActivityRecorder); ok {
+		_, err = rec.RecordActivity(ctx, activity)
+	} else {
+		_, err = w.events.RecordEvents(ctx, events)
+	}
+	if err != nil {
+		w.logger.Error("record decision events", "events", len(events), "error", err)
 	}
 }
 

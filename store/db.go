@@ -31,6 +31,9 @@ type DB struct {
 
 	// changes announces committed changes (notify.go).
 	changes changeHub
+
+	// stmts caches the prepared statements of hot writes (stmtcache.go).
+	stmts stmtCache
 }
 
 var (
@@ -81,7 +84,10 @@ func IsPostgres(dsn string) bool {
 func (db *DB) Dialect() string { return db.dialect.name() }
 
 // Close closes the database.
-func (db *DB) Close() error { return db.db.Close() }
+func (db *DB) Close() error {
+	db.stmts.close()
+	return db.db.Close()
+}
 
 // Ping checks that the database answers.
 func (db *DB) Ping(ctx context.Context) error { return db.db.PingContext(ctx) }

@@ -9,7 +9,7 @@ import (
 	"github.com/warden-nhi/warden"
 )
 
-var _ warden.DecisionLog = (*DB)(nil)
+var _ warden.DecisionActivityLog = (*DB)(nil)
 
 const decisionColumns = "id, time, source, principal_type, principal_id, identity_id, action_type, action_id, resource_type, resource_id, decision, policies, errors, policy_version, latency_us, request"
 
@@ -21,6 +21,28 @@ func (db *DB) RecordDecisions(ctx context.Context, records []*warden.DecisionRec
 	if len(records) == 0 {
 		return nil
 	}
+	db.prepareDecisions(records)
+	return db.tx(ctx, func(tx *sql.Tx) error { return db.insertDecisions(ctx, tx, records) })
+}
+
+// RecordDecisionActivity stores decisions and the activity events they
+// became in one transaction.
+func (db *DB) RecordDecisionActivity(ctx context.Context, records []*warden.DecisionRecord, activity warden.ActivityBatch) error {
+	if err := db.validateActivity(activity); err != nil {
+		return err
+	}
+	db.prepareDecisions(records)
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		if err := db.insertDecisions(ctx, tx, records); err != nil {
+			return err
+		}
+		_, err := db.recordActivity(ctx, tx, activity)
+		return err
+	})
+}
+
+// prepareDecisions fills the ids, times and requests records lack.
+func (db *DB) prepareDecisions(records []*warden.DecisionRecord) {
 	for _, r := range records {
 		if r.ID == "" {
 			r.ID = newID()
@@ -32,20 +54,21 @@ func (db *DB) RecordDecisions(ctx context.Context, records []*warden.DecisionRec
 			r.Request = json.RawMessage("{}")
 		}
 	}
-	return db.tx(ctx, func(tx *sql.Tx) error {
-		err := db.insertRows(ctx, tx, "decisions", splitColumns(decisionColumns), len(records), func(i int) []any {
-			r := records[i]
-			policies, _ := json.Marshal(nonNil(r.Policies))
-			errs, _ := json.Marshal(nonNil(r.Errors))
-			return []any{r.ID, micro(r.Time), r.Source, r.Principal.Type, r.Principal.ID, r.IdentityID,
-				r.Action.Type, r.Action.ID, r.Resource.Type, r.Resource.ID, r.Decision,
-				string(policies), string(errs), r.PolicyVersion, r.LatencyMicros, string(r.Request)}
-		})
-		if err != nil {
-			return fmt.Errorf("record decisions: %w", err)
-		}
-		return nil
+}
+
+func (db *DB) insertDecisions(ctx context.Context, tx *sql.Tx, records []*warden.DecisionRecord) error {
+	_, err := db.insertBatch(ctx, tx, "decisions", splitColumns(decisionColumns), "", len(records), func(i int) []any {
+		r := records[i]
+		policies, _ := json.Marshal(nonNil(r.Policies))
+		errs, _ := json.Marshal(nonNil(r.Errors))
+		return []any{r.ID, micro(r.Time), r.Source, r.Principal.Type, r.Principal.ID, r.IdentityID,
+			r.Action.Type, r.Action.ID, r.Resource.Type, r.Resource.ID, r.Decision,
+			string(policies), string(errs), r.PolicyVersion, r.LatencyMicros, string(r.Request)}
 	})
+	if err != nil {
+		return fmt.Errorf("record decisions: %w", err)
+	}
+	return nil
 }
 
 func nonNil(s []string) []string {

@@ -84,55 +84,71 @@ func (db *DB) RecordEvents(ctx context.Context, events []*warden.Event) (int, er
 // One audit record summarises the batch, plus one per identity created.
 func (db *DB) RecordActivity(ctx context.Context, batch warden.ActivityBatch) (warden.ActivityResult, error) {
 	var res warden.ActivityResult
-	if len(batch.Events) > maxEventBatch {
-		return res, warden.Errorf(warden.EINVALID, "at most %d events per batch, got %d", maxEventBatch, len(batch.Events))
-	}
-	for n, e := range batch.Events {
-		if err := validateEvent(e); err != nil {
-			return res, fmt.Errorf("event %d (%s): %w", n, e.RawID, err)
-		}
-	}
-	for _, p := range batch.Principals {
-		p.Managed = false
-	}
-	if err := prepareImport(batch.Principals); err != nil {
-		return res, fmt.Errorf("principals: %w", err)
-	}
-	if err := validateSeenCredentials(batch.Credentials); err != nil {
-		return res, fmt.Errorf("credentials: %w", err)
+	if err := db.validateActivity(batch); err != nil {
+		return res, err
 	}
 	err := db.tx(ctx, func(tx *sql.Tx) error {
-		res = warden.ActivityResult{}
-		ids, created, err := db.resolvePrincipals(ctx, tx, batch)
-		if err != nil {
-			return err
-		}
-		res.Identities.Created = created
-		for _, e := range batch.Events {
-			if e.IdentityID == "" {
-				e.IdentityID = ids[[2]string{string(e.Provider), e.Principal}]
-			}
-		}
-		if res.Events.Created, err = db.insertEvents(ctx, tx, batch.Events); err != nil {
-			return err
-		}
-		res.Events.Unchanged = len(batch.Events) - res.Events.Created
-		if res.Credentials.Created, err = db.recordSeenCredentials(ctx, tx, batch.Credentials, ids); err != nil {
-			return err
-		}
-		if res.Identities.Updated, res.Credentials.Updated, err = db.touchLastUsed(ctx, tx, batch.Events); err != nil {
-			return err
-		}
-		if res.Events.Created == 0 && res.Identities.Updated == 0 && res.Credentials.Updated == 0 && res.Credentials.Created == 0 {
-			return nil
-		}
-		return db.appendAudit(ctx, tx, auditEntry{action: "activity.record", targetType: "events", targetID: batchSources(batch.Events), after: res})
+		var err error
+		res, err = db.recordActivity(ctx, tx, batch)
+		return err
 	})
 	if err != nil {
 		return warden.ActivityResult{}, err
 	}
 	res.Identities.Unchanged = len(batch.Principals) - res.Identities.Created
 	return res, nil
+}
+
+// validateActivity checks a batch before anything of it is written, and
+// marks its principals unmanaged.
+func (db *DB) validateActivity(batch warden.ActivityBatch) error {
+	if len(batch.Events) > maxEventBatch {
+		return warden.Errorf(warden.EINVALID, "at most %d events per batch, got %d", maxEventBatch, len(batch.Events))
+	}
+	for n, e := range batch.Events {
+		if err := validateEvent(e); err != nil {
+			return fmt.Errorf("event %d (%s): %w", n, e.RawID, err)
+		}
+	}
+	for _, p := range batch.Principals {
+		p.Managed = false
+	}
+	if err := prepareImport(batch.Principals); err != nil {
+		return fmt.Errorf("principals: %w", err)
+	}
+	if err := validateSeenCredentials(batch.Credentials); err != nil {
+		return fmt.Errorf("credentials: %w", err)
+	}
+	return nil
+}
+
+// recordActivity stores a validated batch inside tx.
+func (db *DB) recordActivity(ctx context.Context, tx *sql.Tx, batch warden.ActivityBatch) (warden.ActivityResult, error) {
+	var res warden.ActivityResult
+	ids, created, err := db.resolvePrincipals(ctx, tx, batch)
+	if err != nil {
+		return res, err
+	}
+	res.Identities.Created = created
+	for _, e := range batch.Events {
+		if e.IdentityID == "" {
+			e.IdentityID = ids[[2]string{string(e.Provider), e.Principal}]
+		}
+	}
+	if res.Events.Created, err = db.insertEvents(ctx, tx, batch.Events); err != nil {
+		return res, err
+	}
+	res.Events.Unchanged = len(batch.Events) - res.Events.Created
+	if res.Credentials.Created, err = db.recordSeenCredentials(ctx, tx, batch.Credentials, ids); err != nil {
+		return res, err
+	}
+	if res.Identities.Updated, res.Credentials.Updated, err = db.touchLastUsed(ctx, tx, batch.Events, batch.LastUseGranularity); err != nil {
+		return res, err
+	}
+	if res.Events.Created == 0 && res.Identities.Updated == 0 && res.Credentials.Updated == 0 && res.Credentials.Created == 0 {
+		return res, nil
+	}
+	return res, db.appendAudit(ctx, tx, auditEntry{action: "activity.record", targetType: "events", targetID: batchSources(batch.Events), after: res})
 }
 
 // resolvePrincipals looks up the identities named by the batch's events
@@ -189,39 +205,17 @@ func (db *DB) resolvePrincipals(ctx context.Context, tx *sql.Tx, batch warden.Ac
 // insertEvents inserts the events that are not stored yet and returns how
 // many were new.
 func (db *DB) insertEvents(ctx context.Context, tx *sql.Tx, events []*warden.Event) (int, error) {
-	cols := splitColumns(eventColumns)
-	per := min(db.dialect.maxParams()/len(cols), maxRowsPerInsert)
-	tuple := "(" + placeholders(len(cols)) + ")"
-	head := "INSERT INTO events (" + eventColumns + ") VALUES "
-	inserted := 0
-	for start := 0; start < len(events); start += per {
-		end := min(start+per, len(events))
-		var b strings.Builder
-		b.WriteString(head)
-		args := make([]any, 0, (end-start)*len(cols))
-		for i := start; i < end; i++ {
-			if i > start {
-				b.WriteString(", ")
-			}
-			b.WriteString(tuple)
-			e := events[i]
-			if e.ID == "" {
-				e.ID = newID()
-			}
-			args = append(args, eventRow(e)...)
+	n, err := db.insertBatch(ctx, tx, "events", splitColumns(eventColumns), " ON CONFLICT (source, raw_id) DO NOTHING", len(events), func(i int) []any {
+		e := events[i]
+		if e.ID == "" {
+			e.ID = newID()
 		}
-		b.WriteString(" ON CONFLICT (source, raw_id) DO NOTHING")
-		r, err := tx.ExecContext(ctx, db.q(b.String()), args...)
-		if err != nil {
-			return 0, fmt.Errorf("insert events: %w", db.mapError(err))
-		}
-		n, err := r.RowsAffected()
-		if err != nil {
-			return 0, fmt.Errorf("insert events: %w", err)
-		}
-		inserted += int(n)
+		return eventRow(e)
+	})
+	if err != nil {
+		return 0, fmt.Errorf("insert events: %w", err)
 	}
-	return inserted, nil
+	return n, nil
 }
 
 // span is the earliest and latest time something was seen in a batch.
@@ -240,7 +234,8 @@ func (s *span) add(t int64) {
 // identities and the last-used time of its credentials, one statement per
 // identity or credential, only where the batch has an earlier or later
 // time than stored. It returns how many identities and credentials moved.
-func (db *DB) touchLastUsed(ctx context.Context, tx *sql.Tx, events []*warden.Event) (int, int, error) {
+func (db *DB) touchLastUsed(ctx context.Context, tx *sql.Tx, events []*warden.Event, granularity time.Duration) (int, int, error) {
+	slack := granularity.Microseconds()
 	identities := map[string]*span{}
 	credentials := map[string]*span{}
 	for _, e := range events {
@@ -262,25 +257,27 @@ func (db *DB) touchLastUsed(ctx context.Context, tx *sql.Tx, events []*warden.Ev
 			s.add(t)
 		}
 	}
-	identityQuery := db.q(`UPDATE identities SET
+	identityQuery := `UPDATE identities SET
 		last_used_at = CASE WHEN last_used_at IS NULL OR last_used_at < ? THEN ? ELSE last_used_at END,
 		first_seen_at = CASE WHEN first_seen_at IS NULL OR first_seen_at > ? THEN ? ELSE first_seen_at END
-		WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ? OR first_seen_at IS NULL OR first_seen_at > ?)`)
+		WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ? OR first_seen_at IS NULL OR first_seen_at > ?)`
+	// With a granularity, last use moves only when it moves by at least
+	// that much: a row already touched recently is looked up, not written.
 	movedIdentities := 0
 	for _, id := range sortedKeys(identities) {
 		s := identities[id]
-		r, err := tx.ExecContext(ctx, identityQuery, s.last, s.last, s.first, s.first, id, s.last, s.first)
+		r, err := db.execCached(ctx, tx, identityQuery, s.last, s.last, s.first, s.first, id, s.last-slack, s.first)
 		if err != nil {
 			return 0, 0, fmt.Errorf("update last use of identity %s: %w", id, err)
 		}
 		n, _ := r.RowsAffected()
 		movedIdentities += int(n)
 	}
-	credentialQuery := db.q("UPDATE credentials SET last_used_at = ? WHERE public_id = ? AND (last_used_at IS NULL OR last_used_at < ?)")
+	credentialQuery := "UPDATE credentials SET last_used_at = ? WHERE public_id = ? AND (last_used_at IS NULL OR last_used_at < ?)"
 	movedCredentials := 0
 	for _, pid := range sortedKeys(credentials) {
 		s := credentials[pid]
-		r, err := tx.ExecContext(ctx, credentialQuery, s.last, pid, s.last)
+		r, err := db.execCached(ctx, tx, credentialQuery, s.last, pid, s.last-slack)
 		if err != nil {
 			return 0, 0, fmt.Errorf("update last use of credential %s: %w", pid, err)
 		}

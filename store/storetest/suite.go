@@ -26,6 +26,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Events", func(t *testing.T) { testEvents(t, open) })
 	t.Run("Policies", func(t *testing.T) { testPolicies(t, open) })
 	t.Run("Decisions", func(t *testing.T) { testDecisions(t, open) })
+	t.Run("DecisionActivity", func(t *testing.T) { testDecisionActivity(t, open) })
 	t.Run("Issuer", func(t *testing.T) { testIssuer(t, open) })
 	t.Run("Leaks", func(t *testing.T) { testLeaks(t, open) })
 	t.Run("Monitor", func(t *testing.T) { testMonitor(t, open) })
