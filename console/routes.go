@@ -21,6 +21,7 @@ func (s *Server) routes() []route {
 		{http.MethodPost, Prefix + "findings/{id}/suppress", warden.PermInventoryWrite, s.handleSuppress},
 		{http.MethodPost, Prefix + "findings/{id}/unsuppress", warden.PermInventoryWrite, s.handleUnsuppress},
 		{http.MethodGet, Prefix + "detections", warden.PermInventoryRead, s.handleDetections},
+		{http.MethodGet, Prefix + "decisions", warden.PermPolicyRead, s.handleDecisions},
 		{http.MethodGet, Prefix + "identities", warden.PermInventoryRead, s.handleIdentities},
 	}
 }
