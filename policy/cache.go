@@ -2,6 +2,7 @@ package policy
 
 import (
 	"context"
+	"encoding/json"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -34,6 +35,22 @@ type identityEntry struct {
 	entity  types.Entity
 	expires time.Time
 	missing bool // negative entry: no such identity
+	// encoded is the entity's JSON, made once by the decision-log writer
+	// for every logged decision of this principal while the entry lives.
+	encoded atomic.Pointer[[]byte]
+}
+
+// entityJSON returns the entity's JSON encoding, computed on first use.
+func (e *identityEntry) entityJSON() ([]byte, error) {
+	if b := e.encoded.Load(); b != nil {
+		return *b, nil
+	}
+	b, err := json.Marshal(e.entity)
+	if err != nil {
+		return nil, err
+	}
+	e.encoded.Store(&b)
+	return b, nil
 }
 
 func newIdentityCache(ttl time.Duration, max int) *identityCache {

@@ -269,12 +269,14 @@ func (e *Engine) Decide(ctx context.Context, req *Request, source string) (*Deci
 		return nil, err
 	}
 	getter := &layered{request: p.entities, stored: *e.stored.Load()}
+	var cached *identityEntry
 	if principalUID.Type == TypeIdentity {
 		ent, err := e.identity(ctx, principalRef.ID, now)
 		if err != nil {
 			return nil, err
 		}
 		if !ent.missing {
+			cached = ent
 			getter.principal, getter.hasPrincipal = &ent.entity, true
 			principalUID = ent.entity.UID
 			d.IdentityID = ent.id
@@ -288,7 +290,7 @@ func (e *Engine) Decide(ctx context.Context, req *Request, source string) (*Deci
 	}
 	d.Policies, d.Errors = diagnosticStrings(diag)
 	d.Principal = refOf(principalUID)
-	e.record(d, source, start, creq, getter.principal, p.entities)
+	e.record(d, source, start, creq, cached, p.entities)
 	return d, nil
 }
 
@@ -330,7 +332,7 @@ func ttlJitter(ttl time.Duration) time.Duration {
 }
 
 // record sends a decision to the log: every deny, and allows as sampled.
-func (e *Engine) record(d *Decision, source string, start time.Time, creq cedar.Request, principal *types.Entity, reqEntities types.EntityMap) {
+func (e *Engine) record(d *Decision, source string, start time.Time, creq cedar.Request, principal *identityEntry, reqEntities types.EntityMap) {
 	if e.writer == nil {
 		return
 	}

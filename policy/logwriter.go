@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -32,7 +34,7 @@ const (
 type pendingDecision struct {
 	record    *warden.DecisionRecord
 	request   cedar.Request
-	principal *types.Entity
+	principal *identityEntry // the enriched principal; nil when it is not an identity
 	entities  types.EntityMap
 }
 
@@ -130,15 +132,9 @@ func (w *decisionWriter) write(ctx context.Context, batch []*pendingDecision) {
 	records := make([]*warden.DecisionRecord, len(batch))
 	events := make([]*warden.Event, 0, len(batch))
 	for i, p := range batch {
-		ents := make(types.EntityMap, len(p.entities)+1)
-		for k, v := range p.entities {
-			ents[k] = v
-		}
-		if p.principal != nil {
-			ents[p.principal.UID] = *p.principal
-		}
-		b, err := json.Marshal(LoggedRequest{Principal: p.request.Principal, Action: p.request.Action, Resource: p.request.Resource, Context: recordOrEmpty(p.request.Context), Entities: ents})
+		b, err := encodeLoggedRequest(p)
 		if err != nil {
+			w.logger.Warn("encode a logged decision's request", "decision", p.record.ID, "error", err)
 			b = []byte("{}")
 		}
 		p.record.Request = b
@@ -169,6 +165,46 @@ func (w *decisionWriter) write(ctx context.Context, batch []*pendingDecision) {
 	if err != nil {
 		w.logger.Error("record decision events", "events", len(events), "error", err)
 	}
+}
+
+// loggedRequestJSON is LoggedRequest with its entities already encoded, so
+// that a principal's entity is encoded once per cache entry, not once per
+// logged decision.
+type loggedRequestJSON struct {
+	Principal types.EntityUID   `json:"principal"`
+	Action    types.EntityUID   `json:"action"`
+	Resource  types.EntityUID   `json:"resource"`
+	Context   types.Record      `json:"context"`
+	Entities  []json.RawMessage `json:"entities"`
+}
+
+// encodeLoggedRequest encodes a logged decision's request in the form
+// LoggedRequest decodes.
+func encodeLoggedRequest(p *pendingDecision) ([]byte, error) {
+	out := loggedRequestJSON{Principal: p.request.Principal, Action: p.request.Action, Resource: p.request.Resource,
+		Context: recordOrEmpty(p.request.Context), Entities: make([]json.RawMessage, 0, len(p.entities)+1)}
+	if p.principal != nil {
+		b, err := p.principal.entityJSON()
+		if err != nil {
+			return nil, err
+		}
+		out.Entities = append(out.Entities, b)
+	}
+	others := make([]types.Entity, 0, len(p.entities))
+	for uid, ent := range p.entities {
+		if p.principal == nil || uid != p.principal.entity.UID { // the enriched principal replaces what the request said of it
+			others = append(others, ent)
+		}
+	}
+	slices.SortFunc(others, func(a, b types.Entity) int { return strings.Compare(a.UID.String(), b.UID.String()) })
+	for _, ent := range others {
+		b, err := json.Marshal(ent)
+		if err != nil {
+			return nil, err
+		}
+		out.Entities = append(out.Entities, b)
+	}
+	return json.Marshal(out)
 }
 
 func recordOrEmpty(v types.Value) types.Record {

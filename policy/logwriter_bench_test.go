@@ -35,16 +35,23 @@ func BenchmarkDecisionLog_Write(b *testing.B) {
 		b.Fatal(err)
 	}
 	now := time.Now()
+	// One cache entry per identity, as the engine holds them: a principal's
+	// entity is encoded once per entry, not once per logged decision.
+	entries := make([]*identityEntry, len(ids))
+	for i, id := range ids {
+		entries[i] = &identityEntry{id: id.ID, entity: IdentityEntity(IdentityFacts{Identity: id}, now)}
+	}
 	record := func(run string, i int) *pendingDecision {
 		id := ids[(i*7919)%len(ids)]
-		ent := IdentityEntity(IdentityFacts{Identity: id}, now)
+		entry := entries[(i*7919)%len(ids)]
+		ent := entry.entity
 		req := cedar.Request{Principal: ent.UID, Action: types.NewEntityUID(TypeAction, "read"),
 			Resource: types.NewEntityUID("Secret", types.String(fmt.Sprintf("sec-%d", i%1000))),
 			Context:  types.NewRecord(types.RecordMap{"source_ip": types.String("10.1.2.3")})}
 		return &pendingDecision{
 			record: &warden.DecisionRecord{ID: fmt.Sprintf("d-%s-%d-%d", run, b.N, i), Time: now.UTC(), Source: "http", Principal: refOf(ent.UID), IdentityID: id.ID,
 				Action: refOf(req.Action), Resource: refOf(req.Resource), Decision: "deny", Policies: []string{"policy3"}, Errors: []string{}, PolicyVersion: 1, LatencyMicros: 40},
-			request: req, principal: &ent,
+			request: req, principal: entry,
 		}
 	}
 	cpu := func() time.Duration {
