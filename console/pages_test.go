@@ -209,3 +209,69 @@ func TestDecisionsPage_Paginates(t *testing.T) {
 		t.Fatalf("%d rows (%d distinct) over %d pages, want 120 over 3", len(rows), distinct(rows), pages)
 	}
 }
+
+func TestPoliciesPages_ListVersionsAndDiffAgainstThePrevious(t *testing.T) {
+	f := newFixture(t)
+	push := func(note string, files map[string]string) *warden.PolicyVersion {
+		t.Helper()
+		v := &warden.PolicyVersion{Description: note, Policies: files, Schema: "entity Doc;"}
+		if err := f.db.CreatePolicyVersion(adminCtx(), v); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	v1 := push("first", map[string]string{"main.cedar": "permit(principal, action, resource);\n// keep\n"})
+	v2 := push("lock down", map[string]string{"main.cedar": "forbid(principal, action, resource);\n// keep\n", "ops.cedar": "permit(principal, action == Action::\"read\", resource);\n"})
+	v3 := push("same again", map[string]string{"main.cedar": "forbid(principal, action, resource);\n// keep\n", "ops.cedar": "permit(principal, action == Action::\"read\", resource);\n"})
+	if _, err := f.db.ActivatePolicyVersion(adminCtx(), v2.Version); err != nil {
+		t.Fatal(err)
+	}
+	b := f.signIn(t, warden.RoleAuditor)
+	status, list := b.get("/ui/policies")
+	if got := rowIDs(t, list, "policy-versions"); status != http.StatusOK || strings.Join(got, ",") != "3,2,1" {
+		t.Fatalf("list %d, rows %v, want 3,2,1", status, got)
+	}
+	if !strings.Contains(list, `<tr data-id="2" class="active-version">`) || strings.Count(list, `id="active-version"`) != 1 || !strings.Contains(list, "lock down") || !strings.Contains(list, `href="/ui/policies/3"`) {
+		t.Errorf("policy list lacks the active marker, note or links:\n%s", list)
+	}
+	cases := []struct {
+		name    string
+		version int64
+		want    []string
+		notWant []string
+	}{
+		{"first version is all new", v1.Version, []string{`<span class="add">&#43; permit(principal, action, resource);</span>`, "the first version: every line is new"}, []string{`class="del"`}},
+		{"changed version", v2.Version, []string{
+			`<span class="del">- permit(principal, action, resource);</span>`,
+			`<span class="add">&#43; forbid(principal, action, resource);</span>`,
+			`<span class="add">&#43; // file ops.cedar</span>`,
+			`<span class="ctx">  // keep</span>`,
+			`id="policy-active"`, "Changes since version",
+		}, []string{`id="policy-unchanged"`}},
+		{"unchanged version", v3.Version, []string{`id="policy-unchanged"`, `<pre class="source">forbid(principal, action, resource);`}, []string{`class="add"`, `class="del"`, `id="policy-active"`}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			status, page := b.get(fmt.Sprintf("/ui/policies/%d", tc.version))
+			if status != http.StatusOK || !strings.Contains(page, `<div class="diff" id="policy-diff"`) {
+				t.Fatalf("status %d:\n%s", status, page)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(page, w) {
+					t.Errorf("page lacks %q", w)
+				}
+			}
+			for _, w := range tc.notWant {
+				if strings.Contains(page, w) {
+					t.Errorf("page has %q", w)
+				}
+			}
+		})
+	}
+	if status, page := b.get("/ui/policies/abc"); status != http.StatusBadRequest || !strings.Contains(page, "version") {
+		t.Errorf("bad version: %d", status)
+	}
+	if status, _ := b.get("/ui/policies/99"); status != http.StatusNotFound {
+		t.Errorf("unknown version: %d, want 404", status)
+	}
+}
