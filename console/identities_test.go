@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"html"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"slices"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/warden-nhi/warden"
+	"github.com/warden-nhi/warden/console"
 )
 
 // seedIdentity stores an identity with the fields a test cares about and
@@ -276,5 +278,198 @@ func TestIdentities_EmptyResultsSayWhatToDo(t *testing.T) {
 	_, page = b.get("/ui/identities?q=nothing-like-this")
 	if !strings.Contains(page, "No identity matches these filters") || !strings.Contains(page, `<a href="/ui/identities">clear every filter</a>`) {
 		t.Fatalf("no match:\n%s", page)
+	}
+}
+
+// detailFixture is an identity with one of everything the identity page
+// shows, stored through the real services.
+type detailFixture struct {
+	identity *warden.Identity
+	issuedID string
+}
+
+func seedDetail(t *testing.T, f *fixture) detailFixture {
+	t.Helper()
+	ctx := adminCtx()
+	id := seedIdentity(t, f, warden.Identity{Name: "payments-api", Kind: warden.KindWorkload, Provider: warden.ProviderWarden,
+		ExternalID: "spiffe://example.org/payments", Owner: "team-pay", Purpose: "charges cards", Environment: "prod",
+		Labels: map[string]string{"tier": "gold"}, Managed: true})
+	old := time.Now().Add(-400 * 24 * time.Hour)
+	if err := f.db.CreateCredential(ctx, &warden.Credential{IdentityID: id.ID, Type: warden.CredentialAccessKey, PublicID: "AKIADETAILEXAMPLE001", LastRotatedAt: &old}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.db.ReplaceGrants(ctx, id.ID, "aws-iam", []*warden.Grant{{Kind: warden.GrantPermission, Effect: "allow",
+		Actions: []string{"s3:GetObject"}, Resources: []string{"arn:aws:s3:::ledger-bucket/*"}, Via: "policy/ledger-read", Source: "aws-iam"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.db.RaiseFinding(ctx, &warden.Finding{IdentityID: id.ID, RuleID: "credential-age", Severity: warden.SeverityHigh,
+		Title: "Access key older than 90 days", Source: "test", OWASP: []string{"NHI7"}}); err != nil {
+		t.Fatal(err)
+	}
+	used := time.Now().Add(-2 * time.Hour)
+	event := &warden.Event{Time: used, Source: "cloudtrail", RawID: "evt-1", IdentityID: id.ID,
+		Provider: warden.ProviderAWS, Principal: "payments-api", Action: "s3:ListBuckets", Resource: "arn:aws:s3:::*",
+		SourceIP: "203.0.113.9", Outcome: warden.OutcomeAllow}
+	if _, err := f.db.RecordEvents(ctx, []*warden.Event{event}); err != nil {
+		t.Fatal(err)
+	}
+	if event.ID == "" {
+		t.Fatal("RecordEvents set no event id")
+	}
+	if err := f.db.RecordDecisions(ctx, []*warden.DecisionRecord{{Time: used, Source: "http", IdentityID: id.ID,
+		Principal: warden.EntityRef{Type: "Warden::Identity", ID: id.ID}, Action: warden.EntityRef{Type: "Warden::Action", ID: "ledger-write"},
+		Resource: warden.EntityRef{Type: "Warden::Resource", ID: "ledger"}, Decision: "deny", Policies: []string{"deny-unowned-writes"}, PolicyVersion: 3}}); err != nil {
+		t.Fatal(err)
+	}
+	entry := &warden.RegistrationEntry{SPIFFEID: id.ExternalID, IdentityID: id.ID, Method: warden.AttestJoinToken}
+	if err := f.db.CreateRegistrationEntry(ctx, entry); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	issued := &warden.IssuedCredential{ID: "jti-detail-0001", Kind: warden.IssuedJWTSVID, IdentityID: id.ID, EntryID: entry.ID,
+		SPIFFEID: entry.SPIFFEID, Attestation: "join_token:t1", IssuedAt: now, ExpiresAt: now.Add(time.Hour)}
+	if err := f.db.RecordIssuedCredential(ctx, issued); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.db.RecordDetections(ctx, []*warden.Detection{{Detector: "new-source-ip", Severity: warden.SeverityMedium, Time: used,
+		IdentityID: id.ID, Provider: warden.ProviderAWS, Identity: "payments-api", Explanation: "first request from 203.0.113.9",
+		EventIDs: []string{event.ID}}}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := f.db.FindIdentityByID(ctx, id.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return detailFixture{identity: got, issuedID: issued.ID}
+}
+
+// sectionOf returns the HTML of the page's section with the id, or "".
+func sectionOf(page, id string) string {
+	m := regexp.MustCompile(`(?s)<section [^>]*id="` + id + `">.*?</section>`).FindString(page)
+	return m
+}
+
+func TestIdentity_ShowsEverySection(t *testing.T) {
+	f := newFixture(t)
+	d := seedDetail(t, f)
+	b := f.signIn(t, warden.RoleAdmin)
+	status, page := b.get("/ui/identities/" + d.identity.ID)
+	if status != http.StatusOK {
+		t.Fatalf("status %d\n%s", status, page)
+	}
+	cases := []struct{ name, where, want string }{
+		{"name", "", `<h1 id="identity-name">payments-api</h1>`},
+		{"status", "", `<span id="identity-status" class="badge active">active</span>`},
+		{"owner", "", `<dd id="identity-owner">team-pay</dd>`},
+		{"external id", "", "spiffe://example.org/payments"},
+		{"purpose", "", "charges cards"},
+		{"labels", "", "<code>tier=gold</code>"},
+		{"edit link", "", `<a class="button secondary" id="edit-identity" href="/ui/identities/` + d.identity.ID + `/edit">`},
+		{"quarantine form", "", `<form id="quarantine-form" class="inline" method="post" action="/ui/identities/` + d.identity.ID + `/quarantine">`},
+		{"credential", "credentials", "AKIADETAILEXAMPLE001"},
+		{"credential rotation age", "credentials", "400 days ago"},
+		{"grant", "grants", "arn:aws:s3:::ledger-bucket/*"},
+		{"finding links to its page", "findings", `<a href="/ui/findings/`},
+		{"finding title", "findings", "Access key older than 90 days"},
+		{"activity", "activity", "s3:ListBuckets"},
+		{"issued credential", "issued", `data-id="jti-detail-0001"`},
+		{"revoke one form", "issued", `<form class="revoke-issued inline" method="post" action="/ui/issued/jti-detail-0001/revoke">`},
+		{"revoke all form", "issued", `<form id="revoke-all-form" class="inline" method="post" action="/ui/identities/` + d.identity.ID + `/revoke-issued">`},
+		{"decision", "decisions", "deny-unowned-writes"},
+		{"detection", "detections", "first request from 203.0.113.9"},
+		{"audit history", "audit-history", "identity.create"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			in := page
+			if tc.where != "" {
+				if in = sectionOf(page, tc.where); in == "" {
+					t.Fatalf("no section %q", tc.where)
+				}
+			}
+			if !strings.Contains(in, tc.want) {
+				t.Fatalf("%q lacks %s:\n%s", tc.where, tc.want, in)
+			}
+		})
+	}
+}
+
+func TestIdentity_SectionsFollowTheRole(t *testing.T) {
+	f := newFixture(t)
+	d := seedDetail(t, f)
+	cases := []struct {
+		role                     warden.Role
+		issued, decisions, audit bool
+		actions, revoke          bool
+	}{
+		{warden.RoleAdmin, true, true, true, true, true},
+		{warden.RoleOperator, true, true, true, true, true},
+		{warden.RoleAuditor, true, true, true, false, false},
+		{warden.RoleApprover, false, false, false, false, false},
+	}
+	for _, tc := range cases {
+		t.Run(string(tc.role), func(t *testing.T) {
+			b := f.signIn(t, tc.role)
+			status, page := b.get("/ui/identities/" + d.identity.ID)
+			if status != http.StatusOK {
+				t.Fatalf("status %d", status)
+			}
+			check := func(what string, want, got bool) {
+				if want != got {
+					t.Errorf("%s shown: %v, want %v", what, got, want)
+				}
+			}
+			check("issued credentials", tc.issued, strings.Contains(page, `id="issued"`) || strings.Contains(page, "jti-detail-0001"))
+			check("decisions", tc.decisions, strings.Contains(page, `id="decisions"`) || strings.Contains(page, "deny-unowned-writes"))
+			check("audit history", tc.audit, strings.Contains(page, `id="audit-history"`) || strings.Contains(page, "identity.create"))
+			check("edit and quarantine", tc.actions, strings.Contains(page, `id="edit-identity"`) || strings.Contains(page, `id="quarantine-form"`))
+			check("revoke forms", tc.revoke, strings.Contains(page, `class="revoke-issued`) || strings.Contains(page, `id="revoke-all-form"`))
+			for _, always := range []string{"AKIADETAILEXAMPLE001", "ledger-bucket", "Access key older than 90 days", "s3:ListBuckets", "first request from 203.0.113.9"} {
+				if !strings.Contains(page, always) {
+					t.Errorf("page lacks %s", always)
+				}
+			}
+		})
+	}
+}
+
+func TestIdentity_UnknownIs404(t *testing.T) {
+	f := newFixture(t)
+	b := f.signIn(t, warden.RoleAuditor)
+	for _, path := range []string{"/ui/identities/no-such-identity", "/ui/identities/no-such-identity/edit"} {
+		status, page := b.get(path)
+		want := http.StatusNotFound
+		if strings.HasSuffix(path, "/edit") {
+			want = http.StatusForbidden // the auditor may not edit at all
+		}
+		if status != want {
+			t.Fatalf("%s: status %d, want %d\n%s", path, status, want, page)
+		}
+	}
+	admin := f.signIn(t, warden.RoleAdmin)
+	if status, _ := admin.get("/ui/identities/no-such-identity/edit"); status != http.StatusNotFound {
+		t.Fatalf("edit form of an unknown identity: %d", status)
+	}
+}
+
+func TestIdentity_UnconfiguredSectionsSaySo(t *testing.T) {
+	full := newFixture(t)
+	d := seedDetail(t, full)
+	ui := console.New(console.Config{Identities: full.db, Sessions: full.db})
+	srv := httptest.NewServer(ui)
+	t.Cleanup(srv.Close)
+	f := &fixture{db: full.db, srv: srv, ui: ui, tokens: full.tokens}
+	b := f.signIn(t, warden.RoleAdmin)
+	status, page := b.get("/ui/identities/" + d.identity.ID)
+	if status != http.StatusOK {
+		t.Fatalf("status %d\n%s", status, page)
+	}
+	for _, sec := range []string{"credentials", "grants", "findings", "activity", "issued", "decisions", "detections", "audit-history"} {
+		if s := sectionOf(page, sec); !strings.Contains(s, "is not configured on this server") {
+			t.Errorf("section %s does not say it is not configured:\n%s", sec, s)
+		}
+	}
+	if strings.Contains(page, "AKIADETAILEXAMPLE001") || strings.Contains(page, `id="revoke-all-form"`) {
+		t.Fatal("an unconfigured section shows data or actions")
 	}
 }

@@ -131,6 +131,7 @@ var flashMessages = map[string]string{
 	"revoke":     "Revoked.",
 	"suppress":   "The finding is suppressed.",
 	"unsuppress": "The finding is open again.",
+	"unchanged":  "Nothing changed: the form held the values already saved.",
 }
 
 // redirectDone sends the browser back to a page after an action, with the

@@ -25,5 +25,12 @@ func (s *Server) routes() []route {
 		{http.MethodGet, Prefix + "policies", warden.PermPolicyRead, s.handlePolicies},
 		{http.MethodGet, Prefix + "policies/{version}", warden.PermPolicyRead, s.handlePolicy},
 		{http.MethodGet, Prefix + "identities", warden.PermInventoryRead, s.handleIdentities},
+		{http.MethodGet, Prefix + "identities/{id}", warden.PermInventoryRead, s.handleIdentity},
+		{http.MethodGet, Prefix + "identities/{id}/edit", warden.PermInventoryWrite, s.handleIdentityEditForm},
+		{http.MethodPost, Prefix + "identities/{id}/edit", warden.PermInventoryWrite, s.handleIdentityEdit},
+		{http.MethodPost, Prefix + "identities/{id}/quarantine", warden.PermInventoryWrite, s.handleQuarantine},
+		{http.MethodPost, Prefix + "identities/{id}/lift", warden.PermInventoryWrite, s.handleLift},
+		{http.MethodPost, Prefix + "identities/{id}/revoke-issued", warden.PermIssuerManage, s.handleRevokeAllIssued},
+		{http.MethodPost, Prefix + "issued/{id}/revoke", warden.PermIssuerManage, s.handleRevokeIssued},
 	}
 }
