@@ -37,6 +37,10 @@ type Config struct {
 	// SampleAllows is the fraction of allow decisions logged (0..1);
 	// every deny is logged.
 	SampleAllows float64
+	// LogFlushInterval is how long a logged decision may wait in memory
+	// before its batch is written; 0 means DefaultLogFlushInterval. Shorter
+	// spreads the writes into smaller, more frequent transactions.
+	LogFlushInterval time.Duration
 	// IdentityTTL bounds how long an enriched identity is cached without a
 	// change notification (credential ages move with time); default 5m.
 	// Each entry lives between ¾ of it and all of it, at random.
@@ -89,6 +93,9 @@ func New(cfg Config) *Engine {
 	e.stored.Store(&empty)
 	if cfg.Log != nil || cfg.Events != nil {
 		e.writer = newDecisionWriter(cfg.Log, cfg.Events, cfg.Logger)
+		if cfg.LogFlushInterval > 0 {
+			e.writer.flushEvery = cfg.LogFlushInterval
+		}
 	}
 	return e
 }

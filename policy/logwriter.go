@@ -22,9 +22,11 @@ import (
 // the queue is full (the database is slower than the decisions) records are
 // dropped and counted rather than slowing every request.
 const (
-	logQueueSize  = 8192
-	logBatchSize  = 500
-	logFlushEvery = 100 * time.Millisecond
+	logQueueSize = 8192
+	logBatchSize = 500
+	// DefaultLogFlushInterval is how long a logged decision waits at most
+	// before its batch is written.
+	DefaultLogFlushInterval = 100 * time.Millisecond
 	// decisionLastUse is how far an identity's last-used time may lag
 	// behind its latest logged decision: a principal deciding hundreds of
 	// times a second then costs one row update a minute, not one a batch.
@@ -54,16 +56,17 @@ type decisionWriter struct {
 	events warden.EventService
 	// both is set when the log and the event store are one store that
 	// writes decisions and their events in one transaction.
-	both    warden.DecisionActivityLog
-	logger  *slog.Logger
-	queue   chan *pendingDecision
-	dropped atomic.Int64
-	done    sync.WaitGroup
-	started atomic.Bool
+	both       warden.DecisionActivityLog
+	flushEvery time.Duration
+	logger     *slog.Logger
+	queue      chan *pendingDecision
+	dropped    atomic.Int64
+	done       sync.WaitGroup
+	started    atomic.Bool
 }
 
 func newDecisionWriter(log warden.DecisionLog, events warden.EventService, logger *slog.Logger) *decisionWriter {
-	w := &decisionWriter{log: log, events: events, logger: logger, queue: make(chan *pendingDecision, logQueueSize)}
+	w := &decisionWriter{log: log, events: events, logger: logger, queue: make(chan *pendingDecision, logQueueSize), flushEvery: DefaultLogFlushInterval}
 	if both, ok := log.(warden.DecisionActivityLog); ok && events != nil && any(both) == any(events) {
 		w.both = both
 	}
@@ -85,7 +88,7 @@ func (w *decisionWriter) run(ctx context.Context) {
 	w.done.Add(1)
 	w.started.Store(true)
 	defer w.done.Done()
-	tick := time.NewTicker(logFlushEvery)
+	tick := time.NewTicker(w.flushEvery)
 	defer tick.Stop()
 	batch := make([]*pendingDecision, 0, logBatchSize)
 	flush := func(ctx context.Context) {

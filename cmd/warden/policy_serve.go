@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"time"
 
 	"github.com/spf13/cobra"
 	"google.golang.org/grpc"
@@ -21,6 +22,7 @@ import (
 type pdpFlags struct {
 	envoyAddr    string
 	sampleAllows float64
+	logFlush     time.Duration
 	httpActions  string
 	audience     string
 }
@@ -29,6 +31,7 @@ func addPDPFlags(cmd *cobra.Command, f *pdpFlags) {
 	fs := cmd.Flags()
 	fs.StringVar(&f.envoyAddr, "envoy-addr", "", "serve Envoy ext_authz (gRPC, envoy.service.auth.v3) on this host:port; off when empty")
 	fs.Float64Var(&f.sampleAllows, "log-allows", 0.01, "fraction of allow decisions written to the decision log (every deny is)")
+	fs.DurationVar(&f.logFlush, "log-flush", policy.DefaultLogFlushInterval, "longest a logged decision waits before its batch is written to the decision log")
 	fs.StringVar(&f.httpActions, "http-actions", "", "JSON file mapping proxied HTTP methods and paths to actions (see examples/http-actions.json)")
 	fs.StringVar(&f.audience, "pdp-audience", "", "audience warden tokens presented to the decision point must carry")
 }
@@ -47,6 +50,9 @@ func startPDP(ctx context.Context, db *store.DB, f pdpFlags, deps pdpDeps, logge
 	if f.sampleAllows < 0 || f.sampleAllows > 1 {
 		return httpapi.PolicyConfig{}, nil, fmt.Errorf("--log-allows %v: use a fraction between 0 and 1", f.sampleAllows)
 	}
+	if f.logFlush < time.Millisecond || f.logFlush > time.Minute {
+		return httpapi.PolicyConfig{}, nil, fmt.Errorf("--log-flush %v: use a duration between 1ms and 1m", f.logFlush)
+	}
 	var mapping *policy.HTTPMapping
 	if f.httpActions != "" {
 		data, err := os.ReadFile(f.httpActions)
@@ -64,7 +70,7 @@ func startPDP(ctx context.Context, db *store.DB, f pdpFlags, deps pdpDeps, logge
 		Identities: db, Credentials: db, Policies: db, Entities: db, Log: db, Changes: db,
 		Findings: policy.GovernanceFindings{Findings: db}, // open_findings
 		Verifier: deps.verifier, Revocations: deps.revocations, Audience: f.audience,
-		SampleAllows: f.sampleAllows, Logger: logger,
+		SampleAllows: f.sampleAllows, LogFlushInterval: f.logFlush, Logger: logger,
 	}
 	if events, ok := any(db).(warden.EventService); ok {
 		cfg.Events = events // decisions become activity for monitoring
