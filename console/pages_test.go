@@ -1,13 +1,18 @@
 package console_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/warden-nhi/warden"
+	"github.com/warden-nhi/warden/console"
+	"github.com/warden-nhi/warden/store/storetest"
 )
 
 // badFilterCase is a list page's query that must be refused with a 400
@@ -273,5 +278,151 @@ func TestPoliciesPages_ListVersionsAndDiffAgainstThePrevious(t *testing.T) {
 	}
 	if status, _ := b.get("/ui/policies/99"); status != http.StatusNotFound {
 		t.Errorf("unknown version: %d, want 404", status)
+	}
+}
+
+func TestAuditPage(t *testing.T) {
+	f := newFixture(t)
+	alice := pagesIdentity(t, f, "alice-bot")
+	pagesIdentity(t, f, "bob-bot")
+	owner := "team-payments"
+	if _, err := f.db.UpdateIdentity(adminCtx(), alice.ID, warden.IdentityUpdate{Owner: &owner}); err != nil {
+		t.Fatal(err)
+	}
+	b := f.signIn(t, warden.RoleAuditor)
+	creates, _, err := f.db.FindAuditRecords(adminCtx(), warden.AuditFilter{Action: "identity.create"})
+	if err != nil || len(creates) != 2 {
+		t.Fatalf("identity.create records: %d, %v", len(creates), err)
+	}
+	history, _, _ := f.db.FindAuditRecords(adminCtx(), warden.AuditFilter{TargetType: "identity", TargetID: alice.ID})
+	all, _, _ := f.db.FindAuditRecords(adminCtx(), warden.AuditFilter{Limit: warden.MaxPageSize})
+	seqs := func(rs []*warden.AuditRecord) []string {
+		var out []string
+		for _, r := range rs {
+			out = append(out, fmt.Sprint(r.Seq))
+		}
+		return out
+	}
+	checkFilters(t, b, "/ui/audit", "audit", []filterCase{
+		{"no filter", "", seqs(all)},
+		{"action", "action=identity.create", seqs(creates)},
+		{"target", "target_type=identity&target_id=" + alice.ID, seqs(history)},
+		{"actor", "actor=" + url.QueryEscape(creates[0].Actor) + "&action=identity.update", seqs(history[1:])},
+		{"nothing matches", "action=no.such.action", nil},
+	})
+	checkBadFilters(t, b, "/ui/audit", []badFilterCase{
+		{"cursor", "cursor=garbage", "cursor"},
+		{"actor too long", "actor=" + strings.Repeat("a", 2000), "actor"},
+	})
+	_, page := b.get("/ui/audit?target_type=identity&target_id=" + alice.ID)
+	for _, want := range []string{
+		`<p id="audit-chain" class="chain-ok" role="status">Hash chain intact: ` + fmt.Sprint(len(all)) + ` records, head #` + fmt.Sprint(all[len(all)-1].Seq),
+		"<summary>created</summary>", "<summary>changed: owner</summary>", "team-payments",
+		`<a href="/ui/identities/` + alice.ID + `">open</a>`,
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("audit page lacks %q", want)
+		}
+	}
+
+	// Break the chain: the page says where, clearly.
+	edited := history[1].Seq
+	if _, err := f.db.SQL().Exec(fmt.Sprintf(`UPDATE audit_log SET after = REPLACE(after, 'team-payments', 'mallory') WHERE seq = %d`, edited)); err != nil {
+		t.Fatal(err)
+	}
+	_, page = b.get("/ui/audit")
+	if !strings.Contains(page, `<p id="audit-chain" class="chain-broken" role="status">Hash chain BROKEN at record `+fmt.Sprint(edited)) {
+		t.Errorf("a broken chain is not shown as broken:\n%s", page)
+	}
+}
+
+func TestAuditPage_Paginates(t *testing.T) {
+	f := newFixture(t)
+	for i := range 60 {
+		pagesIdentity(t, f, fmt.Sprintf("svc-%02d", i))
+	}
+	rows, pages := walkPages(t, f.signIn(t, warden.RoleAuditor), "/ui/audit?action=identity.create", "audit")
+	if len(rows) != 60 || distinct(rows) != 60 || pages != 2 {
+		t.Fatalf("%d rows (%d distinct) over %d pages, want 60 over 2", len(rows), distinct(rows), pages)
+	}
+}
+
+// slowVerify wraps the real store so that walking the audit chain takes
+// longer than the page's budget, as it does on a large log.
+type slowVerify struct {
+	warden.AuditService
+	delay time.Duration
+}
+
+func (s slowVerify) VerifyAudit(ctx context.Context) (*warden.AuditVerification, error) {
+	select {
+	case <-ctx.Done():
+	case <-time.After(s.delay):
+	}
+	return s.AuditService.VerifyAudit(ctx)
+}
+
+func TestAuditPage_SlowChainIsVerifiedOnRequest(t *testing.T) {
+	db := storetest.OpenSQLite(t)
+	f := newFixtureOn(t, db)
+	slow := console.New(console.Config{Identities: db, Sessions: db, Audit: slowVerify{AuditService: db, delay: 400 * time.Millisecond}})
+	f.srv = httptest.NewServer(slow)
+	t.Cleanup(f.srv.Close)
+	b := f.signIn(t, warden.RoleAuditor)
+	start := time.Now()
+	status, page := b.get("/ui/audit?action=token.create")
+	if status != http.StatusOK || !strings.Contains(page, `<p id="audit-chain" class="chain-unchecked"`) || !strings.Contains(page, "Not verified on this page load") {
+		t.Fatalf("status %d:\n%s", status, page)
+	}
+	if took := time.Since(start); took > 350*time.Millisecond {
+		t.Errorf("the page waited %v for the chain; its budget is 150 ms", took)
+	}
+	if len(rowIDs(t, page, "audit")) != len(warden.Roles) {
+		t.Errorf("the records are not shown while the chain is unchecked")
+	}
+	for _, want := range []string{`<form id="verify-chain-form" method="get" action="/ui/audit">`, `<input type="hidden" name="action" value="token.create">`, `<input type="hidden" name="verify" value="1">`, `<button type="submit" id="verify-chain"`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("page lacks %q", want)
+		}
+	}
+	_, page = b.get("/ui/audit?action=token.create&verify=1")
+	if !strings.Contains(page, `<p id="audit-chain" class="chain-ok" role="status">Hash chain intact: `) {
+		t.Fatalf("verify=1 did not verify the whole chain:\n%s", page)
+	}
+}
+
+func TestPages_RoleWithoutPermissionIsRefused(t *testing.T) {
+	f := newFixture(t)
+	cases := []struct {
+		role  warden.Role
+		path  string
+		allow bool
+	}{
+		{warden.RoleApprover, "/ui/decisions", false},
+		{warden.RoleApprover, "/ui/policies", false},
+		{warden.RoleApprover, "/ui/policies/1", false},
+		{warden.RoleApprover, "/ui/audit", false},
+		{warden.RoleApprover, "/ui/findings", true},
+		{warden.RoleApprover, "/ui/detections", true},
+		{warden.RoleAuditor, "/ui/decisions", true},
+		{warden.RoleAuditor, "/ui/policies", true},
+		{warden.RoleAuditor, "/ui/audit", true},
+	}
+	for _, tc := range cases {
+		t.Run(string(tc.role)+" "+tc.path, func(t *testing.T) {
+			status, page := f.signIn(t, tc.role).get(tc.path)
+			if tc.allow && status != http.StatusOK {
+				t.Fatalf("status %d, want 200", status)
+			}
+			if !tc.allow && (status != http.StatusForbidden || !strings.Contains(page, "Not allowed")) {
+				t.Fatalf("status %d, want 403", status)
+			}
+		})
+	}
+	// Without a session every page sends the browser to sign in.
+	for _, path := range []string{"/ui/findings", "/ui/findings/x", "/ui/findings/x/suppress", "/ui/detections", "/ui/decisions", "/ui/policies", "/ui/policies/1", "/ui/audit"} {
+		if status, _ := f.browser(t).get(path); status != http.StatusSeeOther {
+			t.Errorf("GET %s without a session: %d", path, status)
+		}
 	}
 }

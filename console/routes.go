@@ -24,6 +24,7 @@ func (s *Server) routes() []route {
 		{http.MethodGet, Prefix + "decisions", warden.PermPolicyRead, s.handleDecisions},
 		{http.MethodGet, Prefix + "policies", warden.PermPolicyRead, s.handlePolicies},
 		{http.MethodGet, Prefix + "policies/{version}", warden.PermPolicyRead, s.handlePolicy},
+		{http.MethodGet, Prefix + "audit", warden.PermAuditRead, s.handleAudit},
 		{http.MethodGet, Prefix + "identities", warden.PermInventoryRead, s.handleIdentities},
 		{http.MethodGet, Prefix + "identities/{id}", warden.PermInventoryRead, s.handleIdentity},
 		{http.MethodGet, Prefix + "identities/{id}/edit", warden.PermInventoryWrite, s.handleIdentityEditForm},
