@@ -1,7 +1,6 @@
 package console
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -139,44 +138,18 @@ func newAuditLine(rec *warden.AuditRecord) auditLine {
 	return row
 }
 
-// auditChanges names the top-level fields whose values differ between two
-// JSON objects.
+// auditChanges says which top-level fields a change touched (see
+// changedFields), at most a few by name.
 func auditChanges(before, after json.RawMessage) string {
-	var b, a map[string]json.RawMessage
-	if json.Unmarshal(before, &b) != nil || json.Unmarshal(after, &a) != nil {
+	names := changedFields(before, after)
+	if len(names) == 0 {
 		return "changed"
 	}
-	var names []string
-	for k, v := range a {
-		if k == "updated_at" {
-			continue // every change moves it
-		}
-		if old, ok := b[k]; !ok || !bytes.Equal(compactJSON(old), compactJSON(v)) {
-			names = append(names, k)
-		}
-	}
-	for k := range b {
-		if _, ok := a[k]; !ok {
-			names = append(names, k)
-		}
-	}
-	if len(names) == 0 {
-		return "no field changed"
-	}
-	slices.Sort(names)
 	const show = 8
 	if len(names) > show {
 		return fmt.Sprintf("changed: %s and %d more", strings.Join(names[:show], ", "), len(names)-show)
 	}
 	return "changed: " + strings.Join(names, ", ")
-}
-
-func compactJSON(raw json.RawMessage) []byte {
-	var b bytes.Buffer
-	if json.Compact(&b, raw) != nil {
-		return raw
-	}
-	return b.Bytes()
 }
 
 // auditJSON indents a record's before or after JSON for display, "" for
