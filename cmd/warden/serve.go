@@ -114,8 +114,9 @@ func runServe(ctx context.Context, cfg serveConfig, logw interface{ Write([]byte
 	if err := bootstrapToken(sysCtx, db, cfg, logger); err != nil {
 		return err
 	}
+	demoLoaded := false
 	if cfg.demo {
-		if err := loadDemo(ctx, db, logger); err != nil {
+		if demoLoaded, err = loadDemo(ctx, db, logger); err != nil {
 			return err
 		}
 	}
@@ -126,6 +127,12 @@ func runServe(ctx context.Context, cfg serveConfig, logw interface{ Write([]byte
 	if cfg.demo {
 		// A newcomer sees findings, risk scores and a posture at once.
 		if err := evaluateOnce(ctx, gov, logger); err != nil {
+			return err
+		}
+	}
+	if demoLoaded {
+		// The console's trend charts show the demo's made-up past weeks.
+		if err := demo.RecordPostureHistory(ctx, db); err != nil {
 			return err
 		}
 	}
@@ -284,21 +291,22 @@ func writeSecretFile(path, data string) error {
 	return os.Rename(tmp, path)
 }
 
-// loadDemo fills an empty inventory with the demo organisation.
-func loadDemo(ctx context.Context, db *store.DB, logger *slog.Logger) error {
+// loadDemo fills an empty inventory with the demo organisation and
+// reports whether it did.
+func loadDemo(ctx context.Context, db *store.DB, logger *slog.Logger) (bool, error) {
 	existing, _, err := db.FindIdentities(ctx, warden.IdentityFilter{Limit: 1})
 	if err != nil {
-		return fmt.Errorf("demo: %w", err)
+		return false, fmt.Errorf("demo: %w", err)
 	}
 	if len(existing) > 0 {
 		logger.Info("demo dataset not loaded: the inventory already has identities")
-		return nil
+		return false, nil
 	}
 	demoCtx := warden.NewContextWithActor(ctx, warden.Actor{Type: "system", ID: "demo"})
 	n, err := demo.Load(demoCtx, db, db, time.Now())
 	if err != nil {
-		return fmt.Errorf("load demo dataset: %w", err)
+		return false, fmt.Errorf("load demo dataset: %w", err)
 	}
 	logger.Info("loaded the demo dataset", "identities", n, "try", "warden identities list --unowned")
-	return nil
+	return true, nil
 }
