@@ -17,7 +17,7 @@ import (
 // chain before it gives up and offers to verify on request instead:
 // verification reads every record, which a page cannot afford on a large
 // log.
-const auditVerifyBudget = 150 * time.Millisecond
+const auditVerifyBudget = 100 * time.Millisecond
 
 // maxAuditJSON bounds the before/after JSON the page shows per record.
 const maxAuditJSON = 4 << 10
