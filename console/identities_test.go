@@ -473,3 +473,43 @@ func TestIdentity_UnconfiguredSectionsSaySo(t *testing.T) {
 		t.Fatal("an unconfigured section shows data or actions")
 	}
 }
+
+func TestIdentity_ActionsFollowTheStatus(t *testing.T) {
+	f := newFixture(t)
+	b := f.signIn(t, warden.RoleOperator)
+	cases := []struct {
+		status                 warden.Status
+		edit, quarantine, lift bool
+	}{
+		{warden.StatusActive, true, true, false},
+		{warden.StatusQuarantined, true, false, true},
+		{warden.StatusDisabled, true, false, false},
+		{warden.StatusDeprovisioned, false, false, false},
+	}
+	for _, tc := range cases {
+		t.Run(string(tc.status), func(t *testing.T) {
+			id := seedIdentity(t, f, warden.Identity{Name: "svc-" + string(tc.status), Managed: true})
+			switch tc.status {
+			case warden.StatusActive:
+			case warden.StatusDeprovisioned:
+				if _, err := f.db.DeprovisionIdentity(adminCtx(), id.ID, "gone"); err != nil {
+					t.Fatal(err)
+				}
+			default:
+				st := tc.status
+				if _, err := f.db.UpdateIdentity(adminCtx(), id.ID, warden.IdentityUpdate{Status: &st}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			_, page := b.get("/ui/identities/" + id.ID)
+			if !strings.Contains(page, `<span id="identity-status" class="badge `+string(tc.status)+`">`+string(tc.status)+`</span>`) {
+				t.Fatalf("status badge missing:\n%s", page)
+			}
+			for what, want := range map[string]bool{`id="edit-identity"`: tc.edit, `id="quarantine-form"`: tc.quarantine, `id="lift-form"`: tc.lift} {
+				if strings.Contains(page, what) != want {
+					t.Errorf("%s shown: %v, want %v", what, !want, want)
+				}
+			}
+		})
+	}
+}
