@@ -399,6 +399,78 @@ func assertSameIDs(t *testing.T, filter string, got, want []string) {
 	}
 }
 
+// TestConsoleBrowser_OpenIdentityAndAssignOwner opens an unowned identity
+// from the list, assigns an owner through the edit form and its
+// confirmation, and sees the owner on the detail page and in the API.
+func TestConsoleBrowser_OpenIdentityAndAssignOwner(t *testing.T) {
+	c := newConsoleTab(t)
+	c.signIn("/ui/identities?unowned=1", "#identities")
+	id := evalIn[string](c, `document.querySelector("#identities tr[data-id]").dataset.id`)
+	name := c.text(`#identities tr[data-id="` + id + `"] a.identity-link`)
+
+	c.submit(`#identities tr[data-id="` + id + `"] a.identity-link`)
+	if loc := c.location(); loc != c.base+"/ui/identities/"+id {
+		t.Fatalf("the identity link went to %s", loc)
+	}
+	if got := c.text("#identity-name"); got != name {
+		t.Fatalf("detail page heading %q, want %q", got, name)
+	}
+	if got := c.text("#identity-owner"); got != "none" {
+		t.Fatalf("an unowned identity shows owner %q, want none", got)
+	}
+
+	const owner = "team-browser-test"
+	c.submit("#edit-identity")
+	c.step("type the owner",
+		chromedp.Clear(chromedp.CSS(`#edit-identity-form input[name="owner"]`)),
+		chromedp.SendKeys(chromedp.CSS(`#edit-identity-form input[name="owner"]`), owner))
+	c.confirm("#save-identity", owner)
+	if loc := c.location(); !strings.HasPrefix(loc, c.base+"/ui/identities/"+id) || !strings.Contains(loc, "done=") {
+		t.Fatalf("after saving, the console is at %s, want the identity page with a confirmation", loc)
+	}
+	c.text("#flash")
+	if got := c.text("#identity-owner"); got != owner {
+		t.Fatalf("the detail page shows owner %q after saving %q", got, owner)
+	}
+	var stored apiIdentity
+	c.api("/v1/identities/"+id, &stored)
+	if stored.Owner != owner {
+		t.Fatalf("the API has owner %q, want %q", stored.Owner, owner)
+	}
+}
+
+// TestConsoleBrowser_QuarantineIdentity quarantines an active identity with
+// a reason and the confirmation, and sees #identity-status change.
+func TestConsoleBrowser_QuarantineIdentity(t *testing.T) {
+	c := newConsoleTab(t)
+	c.signIn("/ui/identities?status=active", "#identities")
+	id := evalIn[string](c, `document.querySelector("#identities tr[data-id]").dataset.id`)
+	c.open("/ui/identities/"+id, "#identity-status")
+	if got := c.text("#identity-status"); got != "active" {
+		t.Fatalf("status %q before the quarantine, want active", got)
+	}
+	if c.exists("#lift-form") {
+		t.Fatal("an active identity offers to lift a quarantine")
+	}
+
+	c.step("type the reason", chromedp.SendKeys(chromedp.CSS("#quarantine-reason"), "browser test: suspected key leak"))
+	c.confirm("#quarantine", "")
+	if got := c.text("#identity-status"); got != "quarantined" {
+		t.Fatalf("status %q after the quarantine, want quarantined:\n%s", got, c.mainText())
+	}
+	if class := evalIn[string](c, `document.querySelector("#identity-status").className`); !strings.Contains(class, "quarantined") {
+		t.Fatalf("status badge class %q", class)
+	}
+	if c.exists("#quarantine-form") || !c.exists("#lift-form") {
+		t.Fatal("a quarantined identity must offer to lift the quarantine, not to quarantine again")
+	}
+	var stored apiIdentity
+	c.api("/v1/identities/"+id, &stored)
+	if stored.Status != "quarantined" {
+		t.Fatalf("the API has status %q, want quarantined", stored.Status)
+	}
+}
+
 // TestConsoleBrowser_SuppressFinding suppresses an open finding from the
 // findings page with a reason and an end date, and sees #finding-status
 // become suppressed.
