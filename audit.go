@@ -22,14 +22,17 @@ type AuditRecord struct {
 	Hash       string          `json:"hash"`
 }
 
-// AuditFilter selects audit records, oldest first.
+// AuditFilter selects audit records, oldest first unless Newest is set.
 type AuditFilter struct {
 	Actor      string
 	Action     string
 	TargetType string
 	TargetID   string
-	Cursor     string
-	Limit      int
+	// Newest lists the latest records first (a history view); the
+	// default is the order of the chain, oldest first.
+	Newest bool
+	Cursor string
+	Limit  int
 }
 
 // Validate normalises the page size.

@@ -59,8 +59,10 @@ type EventFilter struct {
 	Source     string
 	Since      *time.Time
 	Until      *time.Time
-	Cursor     string
-	Limit      int
+	// Newest lists the latest events first; the default is oldest first.
+	Newest bool
+	Cursor string
+	Limit  int
 }
 
 // EventService stores activity events.

@@ -33,6 +33,7 @@ type auditPage struct {
 // auditForm echoes the filter form's fields.
 type auditForm struct {
 	Actor, Action, TargetType, TargetID string
+	Oldest                              bool // chain order instead of the latest first
 }
 
 // auditLine is one audit record with a readable summary of its change.
@@ -57,7 +58,16 @@ func (s *Server) handleAudit(w http.ResponseWriter, r *http.Request) {
 	}
 	q := r.URL.Query()
 	form := auditForm{Actor: q.Get("actor"), Action: q.Get("action"), TargetType: q.Get("target_type"), TargetID: q.Get("target_id")}
-	filter := warden.AuditFilter{Actor: form.Actor, Action: form.Action, TargetType: form.TargetType, TargetID: form.TargetID, Cursor: q.Get("cursor")}
+	switch q.Get("order") {
+	case "", "newest":
+	case "oldest":
+		form.Oldest = true
+	default:
+		s.renderError(w, r, warden.FieldErrorf("order", "order must be newest or oldest"))
+		return
+	}
+	filter := warden.AuditFilter{Actor: form.Actor, Action: form.Action, TargetType: form.TargetType, TargetID: form.TargetID,
+		Newest: !form.Oldest, Cursor: q.Get("cursor")}
 	for _, f := range []struct{ name, value string }{{"actor", form.Actor}, {"action", form.Action}, {"target_type", form.TargetType}, {"target_id", form.TargetID}} {
 		if len(f.value) > warden.MaxTextLen {
 			s.renderError(w, r, warden.FieldErrorf(f.name, "The %s filter is longer than %d bytes.", f.name, warden.MaxTextLen))

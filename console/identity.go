@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"sort"
-	"time"
 
 	"github.com/warden-nhi/warden"
 )
@@ -20,10 +19,6 @@ const (
 	detailFindings    = 50
 	detailGrants      = 100 // grants are read in one query; the page shows this many
 	detailRecent      = 20  // events, issued credentials, decisions, detections, audit records
-	// activityWindow is how far before its last use the activity section
-	// looks: events are listed oldest first, so the section starts one
-	// day before the latest activity instead of at the first event ever.
-	activityWindow = 24 * time.Hour
 )
 
 // section is one part of the identity page: what it lists, and why it may
@@ -45,7 +40,6 @@ type identityPage struct {
 	GrantsTotal   int
 	Findings      section[*warden.Finding]
 	Events        section[*warden.Event]
-	EventsSince   *time.Time // start of the activity window; nil for all activity
 	Issued        section[issuedRow]
 	Decisions     section[*warden.DecisionRecord]
 	Detections    section[*warden.Detection]
@@ -174,7 +168,7 @@ func (s *Server) identityDetail(ctx context.Context, identity *warden.Identity, 
 
 	p.Audit = section[auditRow]{Allowed: role.Can(warden.PermAuditRead), Configured: s.cfg.Audit != nil}
 	if p.Audit.Allowed && p.Audit.Configured {
-		recs, next, err := s.cfg.Audit.FindAuditRecords(ctx, warden.AuditFilter{TargetType: "identity", TargetID: id, Limit: detailRecent})
+		recs, next, err := s.cfg.Audit.FindAuditRecords(ctx, warden.AuditFilter{TargetType: "identity", TargetID: id, Newest: true, Limit: detailRecent})
 		if err != nil {
 			return nil, fmt.Errorf("audit history of %s: %w", id, err)
 		}
@@ -186,26 +180,14 @@ func (s *Server) identityDetail(ctx context.Context, identity *warden.Identity, 
 	return p, nil
 }
 
-// recentActivity fills the activity section. Events come oldest first, so
-// it asks for the day before the identity's last use; only when that day
-// holds nothing (the last use came from elsewhere, such as a credential
-// report) does it fall back to the identity's first events. At most two
-// queries, both on the (identity_id, time, id) index.
+// recentActivity fills the activity section with the identity's latest
+// events, newest first: one query on the (identity_id, time, id) index.
 func (s *Server) recentActivity(ctx context.Context, identity *warden.Identity, p *identityPage) error {
-	filter := warden.EventFilter{IdentityID: identity.ID, Limit: detailRecent}
-	if identity.LastUsedAt != nil {
-		since := identity.LastUsedAt.Add(-activityWindow)
-		filter.Since = &since
-	}
-	events, next, err := s.cfg.Events.FindEvents(ctx, filter)
-	if err == nil && len(events) == 0 && filter.Since != nil {
-		filter.Since = nil
-		events, next, err = s.cfg.Events.FindEvents(ctx, filter)
-	}
+	events, next, err := s.cfg.Events.FindEvents(ctx, warden.EventFilter{IdentityID: identity.ID, Newest: true, Limit: detailRecent})
 	if err != nil {
 		return fmt.Errorf("activity of %s: %w", identity.ID, err)
 	}
-	p.Events.Items, p.Events.More, p.EventsSince = events, next != "", filter.Since
+	p.Events.Items, p.Events.More = events, next != ""
 	return nil
 }
 

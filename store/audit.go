@@ -120,9 +120,17 @@ func (db *DB) FindAuditRecords(ctx context.Context, f warden.AuditFilter) ([]*wa
 		if err != nil || after < 0 {
 			return nil, "", warden.FieldErrorf("cursor", "cursor is not valid: pass the next_cursor of a previous page unchanged")
 		}
-		add("seq > ?", after)
+		if f.Newest {
+			add("seq < ?", after)
+		} else {
+			add("seq > ?", after)
+		}
 	}
-	query := "SELECT " + auditColumns + " FROM audit_log" + whereClause(where) + " ORDER BY seq LIMIT " + strconv.Itoa(f.Limit+1)
+	order := " ORDER BY seq"
+	if f.Newest {
+		order = " ORDER BY seq DESC"
+	}
+	query := "SELECT " + auditColumns + " FROM audit_log" + whereClause(where) + order + " LIMIT " + strconv.Itoa(f.Limit+1)
 	rows, err := db.db.QueryContext(ctx, db.q(query), args...)
 	if err != nil {
 		return nil, "", fmt.Errorf("find audit records: %w", err)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -296,7 +295,8 @@ func batchSources(events []*warden.Event) string {
 	return strings.Join(sortedKeys(seen), ",")
 }
 
-// FindEvents returns a page of events, oldest first.
+// FindEvents returns a page of events, oldest first (newest first with
+// f.Newest).
 func (db *DB) FindEvents(ctx context.Context, f warden.EventFilter) ([]*warden.Event, string, error) {
 	switch {
 	case f.Limit == 0:
@@ -304,52 +304,31 @@ func (db *DB) FindEvents(ctx context.Context, f warden.EventFilter) ([]*warden.E
 	case f.Limit < 0 || f.Limit > warden.MaxPageSize:
 		return nil, "", warden.FieldErrorf("limit", "limit must be between 1 and %d, got %d", warden.MaxPageSize, f.Limit)
 	}
-	cur, err := decodeCursor(f.Cursor, "")
+	sort := ""
+	if f.Newest {
+		sort = "newest"
+	}
+	cur, err := decodeCursor(f.Cursor, sort)
 	if err != nil {
 		return nil, "", err
 	}
-	var where []string
-	var args []any
-	add := func(cond string, v ...any) { where = append(where, cond); args = append(args, v...) }
+	var c conditions
 	if f.IdentityID != "" {
-		add("identity_id = ?", f.IdentityID)
+		c.add("identity_id = ?", f.IdentityID)
 	}
 	if f.Source != "" {
-		add("source = ?", f.Source)
+		c.add("source = ?", f.Source)
 	}
 	if f.Since != nil {
-		add("time >= ?", micro(*f.Since))
+		c.add("time >= ?", micro(*f.Since))
 	}
 	if f.Until != nil {
-		add("time < ?", micro(*f.Until))
+		c.add("time < ?", micro(*f.Until))
 	}
-	if cur != nil {
-		add("(time > ? OR (time = ? AND id > ?))", cur.Int, cur.Int, cur.ID)
-	}
-	query := "SELECT " + eventColumns + " FROM events" + whereClause(where) + " ORDER BY time, id LIMIT " + strconv.Itoa(f.Limit+1)
-	rows, err := db.db.QueryContext(ctx, db.q(query), args...)
-	if err != nil {
-		return nil, "", fmt.Errorf("find events: %w", err)
-	}
-	defer rows.Close()
-	out := make([]*warden.Event, 0, f.Limit+1)
-	for rows.Next() {
-		e, err := scanEvent(rows)
-		if err != nil {
-			return nil, "", fmt.Errorf("find events: %w", err)
-		}
-		out = append(out, e)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, "", fmt.Errorf("find events: %w", err)
-	}
-	next := ""
-	if len(out) > f.Limit {
-		out = out[:f.Limit]
-		last := out[len(out)-1]
-		next = encodeCursor(cursor{Int: micro(last.Time), ID: last.ID})
-	}
-	return out, next, nil
+	return timePage[warden.Event]{
+		what: "find events", from: "events", columns: eventColumns, timeCol: "time", desc: f.Newest, sort: sort,
+		scan: scanEvent, keyOf: func(e *warden.Event) (int64, string) { return micro(e.Time), e.ID }, pageSize: f.Limit,
+	}.find(ctx, db, c, cur)
 }
 
 // PruneEvents deletes the events that happened before the time, in one

@@ -74,6 +74,29 @@ func testAudit(t *testing.T, open Opener) {
 			t.Fatalf("audit pages: seqs %v", seqs)
 		}
 	}
+	// Newest first walks the same records backwards.
+	var newest []int64
+	f = warden.AuditFilter{Limit: 2, Newest: true}
+	for {
+		page, next, err := db.FindAuditRecords(context.Background(), f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range page {
+			newest = append(newest, r.Seq)
+		}
+		if next == "" {
+			break
+		}
+		f.Cursor = next
+	}
+	if len(newest) != len(seqs) || newest[0] != seqs[len(seqs)-1] || newest[len(newest)-1] != 1 {
+		t.Fatalf("newest-first pages: seqs %v", newest)
+	}
+	latest, _, err := db.FindAuditRecords(context.Background(), warden.AuditFilter{TargetID: i.ID, Newest: true, Limit: 1})
+	if err != nil || len(latest) != 1 || latest[0].Action != "identity.update" || latest[0].Seq != seqs[len(seqs)-1] {
+		t.Fatalf("latest change of the identity: %+v, %v", latest, err)
+	}
 	res, err := db.VerifyAudit(context.Background())
 	if err != nil || !res.OK || res.Records != 7 || res.HeadSeq != 7 {
 		t.Fatalf("verify: %+v, %v", res, err)

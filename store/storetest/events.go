@@ -126,6 +126,32 @@ func testEvents(t *testing.T, open Opener) {
 				t.Fatalf("event %d out of filter or order: %s", i, mustJSON(e))
 			}
 		}
+		// Newest first: the same events in reverse, and a cursor of one
+		// order is refused by the other.
+		var newest []*warden.Event
+		f = warden.EventFilter{IdentityID: role.ID, Limit: 4, Newest: true}
+		for {
+			page, next, err := db.FindEvents(context.Background(), f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			newest = append(newest, page...)
+			if next == "" {
+				break
+			}
+			if _, _, err := db.FindEvents(context.Background(), warden.EventFilter{IdentityID: role.ID, Cursor: next}); warden.ErrorCode(err) != warden.EINVALID {
+				t.Fatalf("a newest-first cursor used oldest first: %v", err)
+			}
+			f.Cursor = next
+		}
+		if len(newest) != len(got) {
+			t.Fatalf("newest first: %d events, want %d", len(newest), len(got))
+		}
+		for i := range newest {
+			if newest[i].ID != got[len(got)-1-i].ID {
+				t.Fatalf("newest-first event %d is %s, want %s", i, newest[i].ID, got[len(got)-1-i].ID)
+			}
+		}
 		since, until := eventBase.Add(10*time.Minute), eventBase.Add(20*time.Minute)
 		page, _, err := db.FindEvents(context.Background(), warden.EventFilter{Source: "cloudtrail", Since: &since, Until: &until})
 		if err != nil || len(page) != 10 || !page[0].Time.Equal(since) {
