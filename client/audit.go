@@ -11,14 +11,18 @@ import (
 
 var _ warden.AuditService = (*Client)(nil)
 
-// FindAuditRecords fetches one page of audit records, oldest first, and the
-// next cursor ("" on the last page). AuditRecords follows all pages.
+// FindAuditRecords fetches one page of audit records, oldest first (newest
+// first with f.Newest), and the next cursor ("" on the last page).
+// AuditRecords follows all pages.
 func (c *Client) FindAuditRecords(ctx context.Context, f warden.AuditFilter) ([]*warden.AuditRecord, string, error) {
 	q := url.Values{}
 	set(q, "actor", f.Actor)
 	set(q, "action", f.Action)
 	set(q, "target_type", f.TargetType)
 	set(q, "target_id", f.TargetID)
+	if f.Newest {
+		q.Set("order", "newest")
+	}
 	set(q, "cursor", f.Cursor)
 	if f.Limit > 0 {
 		q.Set("limit", strconv.Itoa(f.Limit))
@@ -30,7 +34,7 @@ func (c *Client) FindAuditRecords(ctx context.Context, f warden.AuditFilter) ([]
 	return out.Items, out.NextCursor, nil
 }
 
-// AuditRecords iterates over every audit record matching f, oldest first.
+// AuditRecords iterates over every audit record matching f, in f's order.
 func (c *Client) AuditRecords(ctx context.Context, f warden.AuditFilter) iter.Seq2[*warden.AuditRecord, error] {
 	return paginate(ctx, f.Cursor, func(ctx context.Context, cursor string) ([]*warden.AuditRecord, string, error) {
 		f.Cursor = cursor

@@ -6,7 +6,7 @@ import (
 	"github.com/warden-nhi/warden"
 )
 
-var auditListParams = []string{"actor", "action", "target_type", "target_id", "cursor", "limit"}
+var auditListParams = []string{"actor", "action", "target_type", "target_id", "order", "cursor", "limit"}
 
 func (s *Server) handleListAudit(w http.ResponseWriter, r *http.Request) {
 	q, err := parseQuery(r, auditListParams)
@@ -22,6 +22,10 @@ func (s *Server) handleListAudit(w http.ResponseWriter, r *http.Request) {
 		Cursor:     q.get("cursor"),
 	}
 	if filter.Limit, err = q.limit(); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	if filter.Newest, err = q.newestFirst(); err != nil {
 		s.Error(w, r, err)
 		return
 	}

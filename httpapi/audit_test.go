@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/warden-nhi/warden"
@@ -59,6 +60,23 @@ func TestAudit_AttributesChangesToTheToken(t *testing.T) {
 			resp.decode(t, &page)
 			if len(page.Items) != 1 || page.Items[0].Action != "identity.deprovision" || page.NextCursor != "" {
 				t.Errorf("second page: %+v, cursor %q", page.Items, page.NextCursor)
+			}
+		})
+
+		t.Run("NewestFirst", func(t *testing.T) {
+			var page listResponse[*warden.AuditRecord]
+			path := "/v1/audit?order=newest&target_type=identity&target_id=" + id.ID
+			e.do(t, request{method: "GET", path: path, token: e.tokens[warden.RoleAuditor]}).decode(t, &page)
+			var got []string
+			for _, r := range page.Items {
+				got = append(got, r.Action)
+			}
+			if want := "[identity.deprovision identity.update identity.create]"; fmt.Sprint(got) != want {
+				t.Errorf("newest first: %v, want %s", got, want)
+			}
+			resp := e.do(t, request{method: "GET", path: "/v1/audit?order=sideways", token: e.tokens[warden.RoleAuditor]})
+			if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(resp.body), "order") {
+				t.Errorf("order=sideways: status %d, body %s", resp.StatusCode, resp.body)
 			}
 		})
 

@@ -7,9 +7,9 @@ import (
 	"github.com/warden-nhi/warden"
 )
 
-var eventListParams = []string{"identity", "provider", "source", "since", "until", "cursor", "limit"}
+var eventListParams = []string{"identity", "provider", "source", "since", "until", "order", "cursor", "limit"}
 
-// handleListEvents lists activity events, oldest first. identity is an
+// handleListEvents lists activity events, oldest first unless order=newest. identity is an
 // identity id or external id (narrowed by provider).
 func (s *Server) handleListEvents(w http.ResponseWriter, r *http.Request) {
 	q, err := parseQuery(r, eventListParams)
@@ -23,6 +23,10 @@ func (s *Server) handleListEvents(w http.ResponseWriter, r *http.Request) {
 	}
 	filter := warden.EventFilter{Source: q.get("source"), Cursor: q.get("cursor")}
 	if filter.Limit, err = q.limit(); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	if filter.Newest, err = q.newestFirst(); err != nil {
 		s.Error(w, r, err)
 		return
 	}

@@ -109,7 +109,22 @@ func TestImports_API(t *testing.T) {
 	if err := json.Unmarshal(body, &page); status != 200 || err != nil || len(page.Items) != 1 || page.Items[0].Outcome != warden.OutcomeDeny {
 		t.Fatalf("events: status %d body %s", status, body)
 	}
-	for _, q := range []string{"since=yesterday", "limit=501", "provider=aws", "identity=nobody", "colour=red"} {
+	// The same events newest first are the oldest-first list reversed.
+	var oldest, newest struct {
+		Items []warden.Event `json:"items"`
+	}
+	for dst, q := range map[*struct {
+		Items []warden.Event `json:"items"`
+	}]string{&oldest: "", &newest: "&order=newest"} {
+		status, body := get("/v1/events?source=cloudtrail&limit=500" + q)
+		if err := json.Unmarshal(body, dst); status != 200 || err != nil {
+			t.Fatalf("events%s: status %d body %s", q, status, body)
+		}
+	}
+	if n := len(oldest.Items); n < 2 || len(newest.Items) != n || newest.Items[0].ID != oldest.Items[n-1].ID || newest.Items[n-1].ID != oldest.Items[0].ID {
+		t.Fatalf("order=newest did not reverse the %d events", n)
+	}
+	for _, q := range []string{"since=yesterday", "limit=501", "provider=aws", "identity=nobody", "colour=red", "order=sideways"} {
 		status, body := get("/v1/events?" + q)
 		if status != 400 && status != 404 {
 			t.Errorf("GET /v1/events?%s: status %d body %s, want 400 or 404", q, status, body)

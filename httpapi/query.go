@@ -84,6 +84,18 @@ func (q queryParams) limit() (int, error) {
 	return n, nil
 }
 
+// newestFirst parses the order of a time-ordered listing: "oldest" (the
+// default) or "newest".
+func (q queryParams) newestFirst() (bool, error) {
+	switch q.get("order") {
+	case "", "oldest":
+		return false, nil
+	case "newest":
+		return true, nil
+	}
+	return false, warden.FieldErrorf("order", "order must be oldest or newest")
+}
+
 // boolean parses "true" or "false"; nil when absent.
 func (q queryParams) boolean(name string) (*bool, error) {
 	switch q.get(name) {

@@ -21,7 +21,8 @@ The table shows SEQ, TIME (UTC), ACTOR, ACTION and TARGET (type/id).
 
 ` + jsonHelp(jsonFields(warden.AuditRecord{})) + `
 before and after are the JSON of the object around the change (null when absent).`,
-		Example: `  warden audit list --action identity.update --limit 20
+		Example: `  warden audit list --newest --limit 20
+  warden audit list --action identity.update --limit 20
   warden audit list --target-type identity --target-id 0193f2c1-... --json`,
 		Args: cobra.NoArgs,
 	}
@@ -31,6 +32,7 @@ before and after are the JSON of the object around the change (null when absent)
 	fl.StringVar(&f.Action, "action", "", "only this action (e.g. identity.create, credential.update, token.revoke)")
 	fl.StringVar(&f.TargetType, "target-type", "", "only records about this type of object (identity, credential, token)")
 	fl.StringVar(&f.TargetID, "target-id", "", "only records about the object with this id")
+	fl.BoolVar(&f.Newest, "newest", false, "latest records first (default: oldest first, the chain's order)")
 	list := addListFlags(cmd)
 
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {

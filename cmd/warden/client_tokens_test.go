@@ -102,4 +102,12 @@ func TestAuditList_IsAddedToTheAuditCommand(t *testing.T) {
 	if err := json.Unmarshal([]byte(first), &rec); err != nil || rec.Action != "credential.create" {
 		t.Errorf("audit list --json first line %q (%v)", first, err)
 	}
+	// --newest starts at the latest record: a higher sequence number than
+	// the oldest-first list's first.
+	oldest, _, _ := strings.Cut(mustRun(t, "", "audit", "list", "--limit", "1", "--json"), "\n")
+	newest, _, _ := strings.Cut(mustRun(t, "", "audit", "list", "--newest", "--limit", "1", "--json"), "\n")
+	var o, n warden.AuditRecord
+	if json.Unmarshal([]byte(oldest), &o) != nil || json.Unmarshal([]byte(newest), &n) != nil || o.Seq != 1 || n.Seq <= o.Seq {
+		t.Errorf("audit list --newest: first %q, oldest-first first %q", newest, oldest)
+	}
 }
