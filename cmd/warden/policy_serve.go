@@ -50,7 +50,7 @@ func startPDP(ctx context.Context, db *store.DB, f pdpFlags, deps pdpDeps, logge
 	if f.sampleAllows < 0 || f.sampleAllows > 1 {
 		return httpapi.PolicyConfig{}, nil, fmt.Errorf("--log-allows %v: use a fraction between 0 and 1", f.sampleAllows)
 	}
-	if f.logFlush < time.Millisecond || f.logFlush > time.Minute {
+	if f.logFlush != 0 && (f.logFlush < time.Millisecond || f.logFlush > time.Minute) { // 0: the default
 		return httpapi.PolicyConfig{}, nil, fmt.Errorf("--log-flush %v: use a duration between 1ms and 1m", f.logFlush)
 	}
 	var mapping *policy.HTTPMapping
