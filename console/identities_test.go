@@ -288,7 +288,7 @@ type detailFixture struct {
 	issuedID string
 }
 
-func seedDetail(t *testing.T, f *fixture) detailFixture {
+func seedDetail(t testing.TB, f *fixture) detailFixture {
 	t.Helper()
 	ctx := adminCtx()
 	id := seedIdentity(t, f, warden.Identity{Name: "payments-api", Kind: warden.KindWorkload, Provider: warden.ProviderWarden,
