@@ -367,6 +367,15 @@ type IdentityService interface {
 	DeprovisionIdentity(ctx context.Context, id string, reason string) (*Identity, error)
 }
 
+// IdentityBatchFinder finds several identities by id in one call, for
+// lists that name the identity of each row (findings, decisions) without a
+// query per row.
+type IdentityBatchFinder interface {
+	// FindIdentitiesByID returns the identities with these ids, by id;
+	// unknown ids are left out. At most MaxPageSize ids per call.
+	FindIdentitiesByID(ctx context.Context, ids []string) (map[string]*Identity, error)
+}
+
 // IdentityImporter upserts identities in bulk, keyed by provider and
 // external id, in one transaction. Re-importing the same data changes
 // nothing and reports every identity as unchanged. Owner, purpose, review

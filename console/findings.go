@@ -20,6 +20,9 @@ type findingsPage struct {
 	Statuses   []warden.FindingStatus
 	OWASP      []owaspCount // ids and titles for the select (Open unused)
 	Pager      pager
+	// Names are the names of the rows' identities, by id, read in one
+	// query; a row whose identity is missing shows its id.
+	Names map[string]string
 }
 
 // findingsForm echoes the filter form's fields.
@@ -60,6 +63,14 @@ func (s *Server) handleFindings(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	page.Findings, page.Pager = items, newPager(r, next)
+	ids := make([]string, 0, len(items))
+	for _, f := range items {
+		ids = append(ids, f.IdentityID)
+	}
+	if page.Names, err = s.identityNames(r.Context(), ids); err != nil {
+		s.renderError(w, r, err)
+		return
+	}
 	s.render(w, r, http.StatusOK, "findings", view{Title: "Findings", Nav: "findings", Data: page})
 }
 

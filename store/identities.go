@@ -377,3 +377,36 @@ func identityEqual(a, b *warden.Identity) bool {
 	y, _ := json.Marshal(b)
 	return string(x) == string(y)
 }
+
+var _ warden.IdentityBatchFinder = (*DB)(nil)
+
+// FindIdentitiesByID returns the identities with these ids in one query.
+func (db *DB) FindIdentitiesByID(ctx context.Context, ids []string) (map[string]*warden.Identity, error) {
+	out := make(map[string]*warden.Identity, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	if len(ids) > warden.MaxPageSize {
+		return nil, warden.Errorf(warden.EINVALID, "at most %d identities per lookup, got %d", warden.MaxPageSize, len(ids))
+	}
+	args := make([]any, len(ids))
+	for n, id := range ids {
+		args[n] = id
+	}
+	rows, err := db.db.QueryContext(ctx, db.q("SELECT "+identityColumns+" FROM identities WHERE id IN ("+placeholders(len(ids))+")"), args...)
+	if err != nil {
+		return nil, fmt.Errorf("find identities by id: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		i, err := scanIdentity(rows)
+		if err != nil {
+			return nil, fmt.Errorf("find identities by id: %w", err)
+		}
+		out[i.ID] = i
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("find identities by id: %w", err)
+	}
+	return out, nil
+}

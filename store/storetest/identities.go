@@ -18,6 +18,23 @@ func sampleRole(name string) *warden.Identity {
 }
 
 func testIdentities(t *testing.T, open Opener) {
+	t.Run("FindByIDs", func(t *testing.T) {
+		db := open(t)
+		a, b := mustCreate(t, db, sampleRole("alpha")), mustCreate(t, db, sampleRole("beta"))
+		mustCreate(t, db, sampleRole("gamma"))
+		got, err := db.FindIdentitiesByID(context.Background(), []string{b.ID, "no-such-id", a.ID, a.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 2 || got[a.ID].ExternalID != a.ExternalID || got[b.ID].Name != b.Name {
+			t.Fatalf("found %+v", got)
+		}
+		if none, err := db.FindIdentitiesByID(context.Background(), nil); err != nil || len(none) != 0 {
+			t.Fatalf("no ids: %v, %v", none, err)
+		}
+		_, err = db.FindIdentitiesByID(context.Background(), make([]string, warden.MaxPageSize+1))
+		wantCode(t, err, warden.EINVALID)
+	})
 	t.Run("CreateAndFind", func(t *testing.T) {
 		db := open(t)
 		c := newClock()
