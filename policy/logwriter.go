@@ -17,10 +17,13 @@ import (
 	"github.com/warden-nhi/warden"
 )
 
-// Decision-log batching: the decision path only enqueues; one goroutine
-// encodes and writes batches, so no decision waits for the database. When
-// the queue is full (the database is slower than the decisions) records are
-// dropped and counted rather than slowing every request.
+// Decision-log batching: the decision path only appends to a buffer under
+// a mutex — it wakes no goroutine, so a logged decision costs the request
+// no context switch; one goroutine takes the buffer every flush interval
+// (or as soon as it holds a full batch), encodes and writes it, so no
+// decision waits for the database. When the buffer is full (the database is
+// slower than the decisions) records are dropped and counted rather than
+// slowing every request.
 const (
 	logQueueSize = 8192
 	logBatchSize = 500
@@ -59,14 +62,16 @@ type decisionWriter struct {
 	both       warden.DecisionActivityLog
 	flushEvery time.Duration
 	logger     *slog.Logger
-	queue      chan *pendingDecision
+	mu         sync.Mutex
+	pending    []*pendingDecision // appended by enqueue, taken by run
+	full       chan struct{}      // signalled (never blocking) when pending holds a batch
 	dropped    atomic.Int64
 	done       sync.WaitGroup
 	started    atomic.Bool
 }
 
 func newDecisionWriter(log warden.DecisionLog, events warden.EventService, logger *slog.Logger) *decisionWriter {
-	w := &decisionWriter{log: log, events: events, logger: logger, queue: make(chan *pendingDecision, logQueueSize), flushEvery: DefaultLogFlushInterval}
+	w := &decisionWriter{log: log, events: events, logger: logger, full: make(chan struct{}, 1), flushEvery: DefaultLogFlushInterval}
 	if both, ok := log.(warden.DecisionActivityLog); ok && events != nil && any(both) == any(events) {
 		w.both = both
 	}
@@ -74,57 +79,62 @@ func newDecisionWriter(log warden.DecisionLog, events warden.EventService, logge
 }
 
 func (w *decisionWriter) enqueue(p *pendingDecision) {
-	select {
-	case w.queue <- p:
-	default:
+	w.mu.Lock()
+	if len(w.pending) >= logQueueSize {
+		w.mu.Unlock()
 		if w.dropped.Add(1)%1000 == 1 {
 			w.logger.Warn("decision log queue is full; dropping decision records", "dropped", w.dropped.Load())
+		}
+		return
+	}
+	w.pending = append(w.pending, p)
+	n := len(w.pending)
+	w.mu.Unlock()
+	if n == logBatchSize {
+		select {
+		case w.full <- struct{}{}:
+		default:
 		}
 	}
 }
 
-// run writes batches until ctx ends, then drains the queue.
+// take removes and returns everything pending.
+func (w *decisionWriter) take() []*pendingDecision {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	out := w.pending
+	w.pending = make([]*pendingDecision, 0, max(len(out), logBatchSize))
+	return out
+}
+
+// flush writes what is pending in batches of at most logBatchSize.
+func (w *decisionWriter) flush(ctx context.Context) {
+	all := w.take()
+	for start := 0; start < len(all); start += logBatchSize {
+		w.write(ctx, all[start:min(start+logBatchSize, len(all))])
+	}
+}
+
+// run writes batches until ctx ends, then writes what is still pending.
 func (w *decisionWriter) run(ctx context.Context) {
 	w.done.Add(1)
 	w.started.Store(true)
 	defer w.done.Done()
 	tick := time.NewTicker(w.flushEvery)
 	defer tick.Stop()
-	batch := make([]*pendingDecision, 0, logBatchSize)
-	flush := func(ctx context.Context) {
-		if len(batch) > 0 {
-			w.write(ctx, batch)
-			batch = batch[:0]
-		}
-	}
 	for {
 		select {
-		case p := <-w.queue:
-			batch = append(batch, p)
-			if len(batch) == logBatchSize {
-				flush(ctx)
-			}
+		case <-w.full:
 		case <-tick.C:
-			flush(ctx)
 		case <-ctx.Done():
-			final := context.WithoutCancel(ctx)
-			for {
-				select {
-				case p := <-w.queue:
-					batch = append(batch, p)
-					if len(batch) == logBatchSize {
-						flush(final)
-					}
-				default:
-					flush(final)
-					return
-				}
-			}
+			w.flush(context.WithoutCancel(ctx))
+			return
 		}
+		w.flush(ctx)
 	}
 }
 
-// wait blocks until run has drained the queue.
+// wait blocks until run has written what was pending.
 func (w *decisionWriter) wait() {
 	if w.started.Load() {
 		w.done.Wait()
