@@ -107,8 +107,12 @@ func (w *decisionWriter) take() []*pendingDecision {
 	return out
 }
 
-// flush writes what is pending in batches of at most logBatchSize.
+// flush writes what is pending in batches of at most logBatchSize. The
+// writes are not cancelled with ctx: a batch once taken is written whole,
+// and a context without cancellation spares database/sql and the SQLite
+// driver a watcher goroutine per transaction and per statement.
 func (w *decisionWriter) flush(ctx context.Context) {
+	ctx = context.WithoutCancel(ctx)
 	all := w.take()
 	for start := 0; start < len(all); start += logBatchSize {
 		w.write(ctx, all[start:min(start+logBatchSize, len(all))])
@@ -127,7 +131,7 @@ func (w *decisionWriter) run(ctx context.Context) {
 		case <-w.full:
 		case <-tick.C:
 		case <-ctx.Done():
-			w.flush(context.WithoutCancel(ctx))
+			w.flush(ctx)
 			return
 		}
 		w.flush(ctx)
