@@ -93,51 +93,26 @@ func (db *DB) FindDetections(ctx context.Context, f warden.DetectionFilter) ([]*
 	if err != nil {
 		return nil, "", err
 	}
-	var where []string
-	var args []any
-	add := func(cond string, v ...any) { where = append(where, cond); args = append(args, v...) }
+	var c conditions
 	if f.IdentityID != "" {
-		add("identity_id = ?", f.IdentityID)
+		c.add("identity_id = ?", f.IdentityID)
 	}
 	if f.Detector != "" {
-		add("detector = ?", f.Detector)
+		c.add("detector = ?", f.Detector)
 	}
 	if f.MinSeverity != "" {
-		add("severity_rank >= ?", int64(f.MinSeverity.Rank()))
+		c.add("severity_rank >= ?", int64(f.MinSeverity.Rank()))
 	}
 	if f.Since != nil {
-		add("time >= ?", micro(*f.Since))
+		c.add("time >= ?", micro(*f.Since))
 	}
 	if f.Until != nil {
-		add("time < ?", micro(*f.Until))
+		c.add("time < ?", micro(*f.Until))
 	}
-	if cur != nil {
-		add("(time < ? OR (time = ? AND id < ?))", cur.Int, cur.Int, cur.ID)
-	}
-	rows, err := db.db.QueryContext(ctx, db.q("SELECT "+detectionColumns+" FROM detections"+whereClause(where)+
-		" ORDER BY time DESC, id DESC LIMIT "+strconv.Itoa(f.Limit+1)), args...)
-	if err != nil {
-		return nil, "", fmt.Errorf("find detections: %w", err)
-	}
-	defer rows.Close()
-	var out []*warden.Detection
-	for rows.Next() {
-		d, err := scanDetection(rows)
-		if err != nil {
-			return nil, "", fmt.Errorf("find detections: %w", err)
-		}
-		out = append(out, d)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, "", fmt.Errorf("find detections: %w", err)
-	}
-	next := ""
-	if len(out) > f.Limit {
-		out = out[:f.Limit]
-		last := out[len(out)-1]
-		next = encodeCursor(cursor{Sort: "detections", Int: micro(last.Time), ID: last.ID})
-	}
-	return out, next, nil
+	return timePage[warden.Detection]{
+		what: "find detections", from: "detections", columns: detectionColumns, timeCol: "time", desc: true, sort: "detections",
+		scan: scanDetection, keyOf: func(d *warden.Detection) (int64, string) { return micro(d.Time), d.ID }, pageSize: f.Limit,
+	}.find(ctx, db, c, cur)
 }
 
 // RecordDeadLetter stores an undeliverable alert, audited.
