@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"os"
 	"time"
 
@@ -43,7 +42,7 @@ func addIssuerFlags(cmd *cobra.Command, f *issuerFlags) {
 		td = "warden.local"
 	}
 	fl.StringVar(&f.trustDomain, "trust-domain", td, "SPIFFE trust domain of issued credentials, e.g. example.org (env WARDEN_TRUST_DOMAIN)")
-	fl.StringVar(&f.issuerURL, "issuer-url", os.Getenv("WARDEN_ISSUER_URL"), "iss of issued tokens and base of the OIDC discovery document, as verifiers reach this server, e.g. https://warden.example.org (default: http://<listen address>; env WARDEN_ISSUER_URL)")
+	fl.StringVar(&f.issuerURL, "issuer-url", os.Getenv("WARDEN_ISSUER_URL"), "iss of issued tokens and base of the OIDC discovery document, as verifiers reach this server, e.g. https://warden.example.org (default: http:// or, with --tls-cert, https:// and the listen address; env WARDEN_ISSUER_URL)")
 	fl.StringVar(&f.kekFile, "kek-file", "", "file (mode 0600) holding the key-encryption key that seals the issuer's private keys: 32 bytes as hex or base64 (default: env "+envKEK+"; required except with --demo)")
 	fl.StringVar(&f.jwtAlgorithm, "jwt-algorithm", "ES256", "JWT signing algorithm: ES256, EdDSA or RS256")
 	fl.StringVar(&f.upstreamCert, "upstream-ca-cert", "", "PEM certificate of an upstream CA that signs warden's CA (with --upstream-ca-key)")
@@ -56,7 +55,7 @@ func addIssuerFlags(cmd *cobra.Command, f *issuerFlags) {
 // starts key rotation until ctx ends. Outside demo mode it refuses to
 // start without a key-encryption key; in demo mode it makes an ephemeral
 // one when none is configured and says so.
-func startIssuer(ctx context.Context, db *store.DB, f issuerFlags, demoKEKFile string, addr net.Addr, logger *slog.Logger) (*issuer.Issuer, error) {
+func startIssuer(ctx context.Context, db *store.DB, f issuerFlags, demoKEKFile, listenURL string, logger *slog.Logger) (*issuer.Issuer, error) {
 	kek, err := issuer.LoadKEK(f.kekFile, envKEK)
 	if err != nil {
 		if demoKEKFile == "" || f.kekFile != "" || os.Getenv(envKEK) != "" {
@@ -90,7 +89,7 @@ func startIssuer(ctx context.Context, db *store.DB, f issuerFlags, demoKEKFile s
 	}
 	url := f.issuerURL
 	if url == "" {
-		url = "http://" + addr.String()
+		url = listenURL
 	}
 	sysCtx := warden.NewContextWithActor(ctx, warden.Actor{Type: "system", ID: "issuer"})
 	is, err := issuer.New(sysCtx, issuer.Config{TrustDomain: f.trustDomain, IssuerURL: url, Store: db, Identities: db, KEK: kek,

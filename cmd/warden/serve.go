@@ -33,6 +33,8 @@ type serveConfig struct {
 	logFormat string
 	// secureCookies marks console cookies Secure behind a TLS proxy.
 	secureCookies bool
+	// tlsCert and tlsKey make serve speak HTTPS itself.
+	tlsCert, tlsKey string
 	pdp           pdpFlags
 	issuer        issuerFlags
 	govern        governFlags
@@ -68,6 +70,8 @@ the SQLite database). With --demo it also loads a fictional organisation's
 	f.StringVar(&cfg.tokenFile, "token-file", "", "where to write the first admin token (default: warden-admin.token next to the SQLite database, or in the working directory for PostgreSQL)")
 	f.StringVar(&cfg.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	f.StringVar(&cfg.logFormat, "log-format", "text", "log format: text or json")
+	f.StringVar(&cfg.tlsCert, "tls-cert", os.Getenv("WARDEN_TLS_CERT"), "serve HTTPS with this PEM certificate chain (re-read when the file changes; env WARDEN_TLS_CERT); workloads may then renew SVIDs over mTLS")
+	f.StringVar(&cfg.tlsKey, "tls-key", os.Getenv("WARDEN_TLS_KEY"), "the PEM private key of --tls-cert (env WARDEN_TLS_KEY)")
 	f.BoolVar(&cfg.secureCookies, "secure-cookies", false, "mark the web console's cookies Secure: set it when a TLS-terminating proxy fronts warden")
 	addPDPFlags(cmd, &cfg.pdp)
 	addIssuerFlags(cmd, &cfg.issuer)
@@ -96,6 +100,16 @@ func runServe(ctx context.Context, cfg serveConfig, logw interface{ Write([]byte
 	logger, err := newLogger(logw, cfg.logLevel, cfg.logFormat)
 	if err != nil {
 		return err
+	}
+	var cert *servingCert
+	if cfg.tlsCert != "" || cfg.tlsKey != "" {
+		if cert, err = loadServingCert(cfg.tlsCert, cfg.tlsKey); err != nil {
+			return err
+		}
+	}
+	scheme := "http"
+	if cert != nil {
+		scheme = "https"
 	}
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
@@ -140,7 +154,7 @@ func runServe(ctx context.Context, cfg serveConfig, logw interface{ Write([]byte
 	if cfg.demo {
 		demoKEKFile = filepath.Join(defaultSecretDir(cfg.dsn), "warden-demo.kek")
 	}
-	iss, err := startIssuer(ctx, db, cfg.issuer, demoKEKFile, ln.Addr(), logger)
+	iss, err := startIssuer(ctx, db, cfg.issuer, demoKEKFile, scheme+"://"+ln.Addr().String(), logger)
 	if err != nil {
 		return err
 	}
@@ -201,10 +215,15 @@ func runServe(ctx context.Context, cfg serveConfig, logw interface{ Write([]byte
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	if cert != nil {
+		srv.TLSConfig = cert.tlsConfig()
+		go func() { errc <- srv.ServeTLS(ln, "", "") }()
+	} else {
+		go func() { errc <- srv.Serve(ln) }()
+	}
 	go governLoop(ctx, gov, cfg.govern.interval, logger)
 	go retentionLoop(sysCtx, db, cfg.retention, time.Now, logger)
-	logger.Info("warden listening", "addr", ln.Addr().String(), "url", "http://"+ln.Addr().String())
+	logger.Info("warden listening", "addr", ln.Addr().String(), "url", scheme+"://"+ln.Addr().String())
 
 	select {
 	case err := <-errc:
