@@ -35,11 +35,11 @@ type serveConfig struct {
 	secureCookies bool
 	// tlsCert and tlsKey make serve speak HTTPS itself.
 	tlsCert, tlsKey string
-	pdp           pdpFlags
-	issuer        issuerFlags
-	govern        governFlags
-	retention     retentionFlags
-	monitor       monitorFlags
+	pdp             pdpFlags
+	issuer          issuerFlags
+	govern          governFlags
+	retention       retentionFlags
+	monitor         monitorFlags
 }
 
 func newServeCmd() *cobra.Command {
