@@ -35,11 +35,13 @@ type serveConfig struct {
 	secureCookies bool
 	// tlsCert and tlsKey make serve speak HTTPS itself.
 	tlsCert, tlsKey string
-	pdp             pdpFlags
-	issuer          issuerFlags
-	govern          governFlags
-	retention       retentionFlags
-	monitor         monitorFlags
+	// debugAddr serves the Go profiling endpoints on a loopback address.
+	debugAddr string
+	pdp       pdpFlags
+	issuer    issuerFlags
+	govern    governFlags
+	retention retentionFlags
+	monitor   monitorFlags
 }
 
 func newServeCmd() *cobra.Command {
@@ -72,6 +74,7 @@ the SQLite database). With --demo it also loads a fictional organisation's
 	f.StringVar(&cfg.logFormat, "log-format", "text", "log format: text or json")
 	f.StringVar(&cfg.tlsCert, "tls-cert", os.Getenv("WARDEN_TLS_CERT"), "serve HTTPS with this PEM certificate chain (re-read when the file changes; env WARDEN_TLS_CERT); workloads may then renew SVIDs over mTLS")
 	f.StringVar(&cfg.tlsKey, "tls-key", os.Getenv("WARDEN_TLS_KEY"), "the PEM private key of --tls-cert (env WARDEN_TLS_KEY)")
+	f.StringVar(&cfg.debugAddr, "debug-addr", "", "serve Go's profiling endpoints (/debug/pprof/) on this loopback host:port, apart from the API; off when empty")
 	f.BoolVar(&cfg.secureCookies, "secure-cookies", false, "mark the web console's cookies Secure: set it when a TLS-terminating proxy fronts warden")
 	addPDPFlags(cmd, &cfg.pdp)
 	addIssuerFlags(cmd, &cfg.issuer)
@@ -213,6 +216,11 @@ func runServe(ctx context.Context, cfg serveConfig, logw interface{ Write([]byte
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	if cfg.debugAddr != "" {
+		if err := startDebugServer(ctx, cfg.debugAddr, logger); err != nil {
+			return err
+		}
 	}
 	errc := make(chan error, 1)
 	if cert != nil {
