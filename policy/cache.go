@@ -26,8 +26,12 @@ type identityCache struct {
 	byRef   map[string]*identityEntry // id or external id -> entry
 	related map[string]string         // "credential:<id>", "finding:<id>" -> identity id
 	gen     atomic.Uint64
-	ttl     time.Duration
-	max     int
+	// negatives counts negative entries stored since the last sweep (an
+	// over-count is harmless): while it is zero, an activity change has
+	// nothing to drop and takes no lock.
+	negatives atomic.Int64
+	ttl       time.Duration
+	max       int
 }
 
 type identityEntry struct {
@@ -71,6 +75,11 @@ func (c *identityCache) get(ref string, now time.Time) (*identityEntry, bool) {
 func (c *identityCache) put(gen uint64, e *identityEntry, refs []string, related []string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if e.missing {
+		// Counted before the generation check, so that an activity change
+		// that moves the generation after this check sees the count.
+		c.negatives.Add(1)
+	}
 	if c.gen.Load() != gen {
 		return
 	}
@@ -88,6 +97,17 @@ func (c *identityCache) put(gen uint64, e *identityEntry, refs []string, related
 
 // invalidate drops what a change makes stale.
 func (c *identityCache) invalidate(ch warden.Change) {
+	if ch.Type == "events" {
+		// Recorded activity (every decision-log batch among it) can only
+		// make negative entries stale. The generation moves first, so a
+		// negative entry loaded before this change is not stored after it;
+		// with no negative entry cached there is nothing to drop, and the
+		// readers of the cache are not held up by its lock.
+		c.gen.Add(1)
+		if c.negatives.Load() == 0 {
+			return
+		}
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.gen.Add(1)
@@ -120,6 +140,7 @@ func (c *identityCache) dropIdentity(id string) {
 }
 
 func (c *identityCache) dropMissing() {
+	c.negatives.Store(0)
 	for ref, e := range c.byRef {
 		if e.missing {
 			delete(c.byRef, ref)
