@@ -18,6 +18,10 @@ type dialect interface {
 	lockWriters(ctx context.Context, tx *sql.Tx) error
 	// maxParams is the most bind parameters one statement may carry.
 	maxParams() int
+	// cachesStatements reports whether the driver keeps prepared
+	// statements per connection by itself (pgx does); otherwise the store
+	// keeps them (stmtcache.go).
+	cachesStatements() bool
 }
 
 // rebindDollar turns '?' into $1, $2, ... Queries in this package never

@@ -15,6 +15,7 @@ type postgresDialect struct{}
 func (postgresDialect) name() string               { return "postgres" }
 func (postgresDialect) rebind(query string) string { return rebindDollar(query) }
 func (postgresDialect) maxParams() int             { return 65000 }
+func (postgresDialect) cachesStatements() bool     { return true }
 
 func (postgresDialect) isUniqueViolation(err error) bool {
 	var e *pgconn.PgError

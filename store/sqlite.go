@@ -18,6 +18,7 @@ type sqliteDialect struct{}
 func (sqliteDialect) name() string               { return "sqlite" }
 func (sqliteDialect) rebind(query string) string { return query }
 func (sqliteDialect) maxParams() int             { return 32000 }
+func (sqliteDialect) cachesStatements() bool     { return false }
 
 func (sqliteDialect) isUniqueViolation(err error) bool {
 	var e *sqlite.Error

@@ -6,9 +6,6 @@ import (
 	"strings"
 )
 
-// maxRowsPerInsert bounds the rows of one multi-row INSERT.
-var maxRowsPerInsert = 500
-
 func whereClause(conds []string) string {
 	if len(conds) == 0 {
 		return ""
@@ -16,32 +13,11 @@ func whereClause(conds []string) string {
 	return " WHERE " + strings.Join(conds, " AND ")
 }
 
-// insertRows inserts n rows into table with multi-row INSERT statements,
-// as many rows per statement as the dialect's parameter limit allows.
+// insertRows inserts n rows into table with the cached multi-row INSERT
+// statements of insertBatch.
 func (db *DB) insertRows(ctx context.Context, tx *sql.Tx, table string, cols []string, n int, row func(i int) []any) error {
-	per := db.dialect.maxParams() / len(cols)
-	if per > maxRowsPerInsert {
-		per = maxRowsPerInsert
-	}
-	tuple := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ")"
-	head := "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES "
-	for start := 0; start < n; start += per {
-		end := min(start+per, n)
-		var b strings.Builder
-		b.WriteString(head)
-		args := make([]any, 0, (end-start)*len(cols))
-		for i := start; i < end; i++ {
-			if i > start {
-				b.WriteString(", ")
-			}
-			b.WriteString(tuple)
-			args = append(args, row(i)...)
-		}
-		if _, err := tx.ExecContext(ctx, db.q(b.String()), args...); err != nil {
-			return db.mapError(err)
-		}
-	}
-	return nil
+	_, err := db.insertBatch(ctx, tx, table, cols, "", n, row)
+	return err
 }
 
 // placeholders returns "?, ?, ..." with n marks.
