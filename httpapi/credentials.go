@@ -158,21 +158,7 @@ func (s *Server) handleCreateCredential(w http.ResponseWriter, r *http.Request) 
 }
 
 func (s *Server) handleGetCredential(w http.ResponseWriter, r *http.Request) {
-	if _, err := parseQuery(r, nil); err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	id, err := pathValue(r, "id")
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	cred, err := s.credentials.FindCredentialByID(r.Context(), id)
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	s.writeJSON(w, r, http.StatusOK, cred)
+	serveByID(s, w, r, s.credentials.FindCredentialByID)
 }
 
 func (s *Server) handleUpdateCredential(w http.ResponseWriter, r *http.Request) {

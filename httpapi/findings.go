@@ -72,21 +72,7 @@ func (s *Server) handleGetFinding(w http.ResponseWriter, r *http.Request) {
 	if !s.requireFindings(w, r) {
 		return
 	}
-	if _, err := parseQuery(r, nil); err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	id, err := pathValue(r, "id")
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	f, err := s.findings.FindFindingByID(r.Context(), id)
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	s.writeJSON(w, r, http.StatusOK, f)
+	serveByID(s, w, r, s.findings.FindFindingByID)
 }
 
 // suppressRequest is the body of POST /v1/findings/{id}/suppress.

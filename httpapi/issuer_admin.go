@@ -79,20 +79,7 @@ func (s *Server) handleCreateEntry(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleGetEntry(w http.ResponseWriter, r *http.Request) {
-	id, err := pathValue(r, "id")
-	if err == nil {
-		_, err = parseQuery(r, nil)
-	}
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	e, err := s.issuerStore.FindRegistrationEntryByID(r.Context(), id)
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	s.writeJSON(w, r, http.StatusOK, e)
+	serveByID(s, w, r, s.issuerStore.FindRegistrationEntryByID)
 }
 
 // handleDeleteEntry deletes an entry, its unused join tokens, and revokes
@@ -163,20 +150,7 @@ func (s *Server) handleListIssued(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleGetIssued(w http.ResponseWriter, r *http.Request) {
-	id, err := pathValue(r, "id")
-	if err == nil {
-		_, err = parseQuery(r, nil)
-	}
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	c, err := s.issuerStore.FindIssuedCredential(r.Context(), id)
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	s.writeJSON(w, r, http.StatusOK, c)
+	serveByID(s, w, r, s.issuerStore.FindIssuedCredential)
 }
 
 // handleRevokeIssued revokes one issued credential, every credential of an
