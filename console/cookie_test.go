@@ -1,14 +1,10 @@
 package console_test
 
 import (
-	"io"
 	"net/http"
-	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"strings"
 	"testing"
-	"time"
 
 	"github.com/warden-nhi/warden"
 	"github.com/warden-nhi/warden/console"
@@ -18,28 +14,9 @@ import (
 // the session cookie the answer set.
 func sessionCookieOf(t *testing.T, f *fixture, srv *httptest.Server) *http.Cookie {
 	t.Helper()
-	jar, _ := cookiejar.New(nil)
-	c := srv.Client()
-	c.Jar, c.Timeout = jar, 10*time.Second
-	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	resp, err := c.Get(srv.URL + "/ui/login")
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, err := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	form := url.Values{"token": {f.tokens[warden.RoleAdmin]}, "nonce": {field(t, string(body), "nonce")}}
-	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/ui/login", strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Origin", srv.URL)
-	resp, err = c.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
+	b := browserOn(t, srv)
+	_, page := b.get("/ui/login")
+	resp := b.post("/ui/login", url.Values{"token": {f.tokens[warden.RoleAdmin]}, "nonce": {field(t, page, "nonce")}})
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("sign in: status %d", resp.StatusCode)
 	}

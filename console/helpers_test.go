@@ -65,12 +65,15 @@ type browser struct {
 	c    *http.Client
 }
 
-func (f *fixture) browser(t testing.TB) *browser {
+func (f *fixture) browser(t testing.TB) *browser { return browserOn(t, f.srv) }
+
+// browserOn is a browser for srv, plain or TLS.
+func browserOn(t testing.TB, srv *httptest.Server) *browser {
 	jar, _ := cookiejar.New(nil)
-	return &browser{t: t, base: f.srv.URL, c: &http.Client{
-		Jar: jar, Timeout: 10 * time.Second,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}}
+	c := *srv.Client() // a copy: srv.Client() is one client shared by every caller
+	c.Jar, c.Timeout = jar, 10*time.Second
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &browser{t: t, base: srv.URL, c: &c}
 }
 
 // signIn opens a session with the role's token and returns the browser.

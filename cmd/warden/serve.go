@@ -231,7 +231,8 @@ func runServe(ctx context.Context, cfg serveConfig, logw interface{ Write([]byte
 	}
 	go governLoop(ctx, gov, cfg.govern.interval, logger)
 	go retentionLoop(sysCtx, db, cfg.retention, time.Now, logger)
-	logger.Info("warden listening", "addr", ln.Addr().String(), "url", scheme+"://"+ln.Addr().String())
+	base := scheme + "://" + ln.Addr().String()
+	logger.Info("warden listening", "addr", ln.Addr().String(), "url", base, "console", base+console.Prefix)
 
 	select {
 	case err := <-errc:
