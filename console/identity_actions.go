@@ -240,12 +240,6 @@ func (s *Server) handleRevokeIssued(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, err)
 		return
 	}
-	reason, err := formText(r.PostForm, "reason", warden.MaxTextLen, false)
-	if err != nil {
-		s.renderError(w, r, err)
-		return
-	}
-	back := identityURL(cred.IdentityID)
 	lines := []string{
 		fmt.Sprintf("Credential: %s %s", cred.Kind, cred.ID),
 		fmt.Sprintf("SPIFFE id: %s", cred.SPIFFEID),
@@ -254,21 +248,9 @@ func (s *Server) handleRevokeIssued(w http.ResponseWriter, r *http.Request) {
 	if cred.RevokedAt != nil {
 		lines = append(lines, "It is already revoked; revoking it again changes nothing.")
 	}
-	if reason != "" {
-		lines = append(lines, fmt.Sprintf("Reason: '%s'", reason))
-	}
-	lines = append(lines, "Introspection and the decision point reject it at once.")
-	if !s.confirmed(w, r, confirmation{
-		Heading: "Revoke issued credential " + short(cred.ID) + "?", Lines: lines,
-		Button: "Revoke", Danger: true, Cancel: back,
-	}) {
-		return
-	}
-	if _, err := s.cfg.Issued.RevokeIssued(r.Context(), warden.Revocation{CredentialID: cred.ID, Reason: reason}); err != nil {
-		s.renderError(w, r, err)
-		return
-	}
-	redirectDone(w, r, back, "revoke")
+	s.revoke(w, r, warden.Revocation{CredentialID: cred.ID}, identityURL(cred.IdentityID), confirmation{
+		Heading: "Revoke issued credential " + short(cred.ID) + "?", Lines: lines, Button: "Revoke",
+	}, "Introspection and the decision point reject it at once.")
 }
 
 // handleRevokeAllIssued revokes every credential warden issued to the {id}
@@ -283,24 +265,31 @@ func (s *Server) handleRevokeAllIssued(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, err)
 		return
 	}
+	s.revoke(w, r, warden.Revocation{IdentityID: identity.ID}, identityURL(identity.ID), confirmation{
+		Heading: "Revoke every credential issued to " + identity.Name + "?",
+		Lines:   []string{"Every live X.509-SVID, JWT-SVID and access token warden issued to " + identity.Name + " stops working at once."},
+		Button:  "Revoke all",
+	}, "The workload can still ask for new credentials unless its registration entry is deleted or the identity is quarantined.")
+}
+
+// revoke reads the form's optional reason, confirms the revocation (c, then
+// the reason, then the closing line) and applies it, returning to back.
+func (s *Server) revoke(w http.ResponseWriter, r *http.Request, rev warden.Revocation, back string, c confirmation, closing string) {
 	reason, err := formText(r.PostForm, "reason", warden.MaxTextLen, false)
 	if err != nil {
 		s.renderError(w, r, err)
 		return
 	}
-	back := identityURL(identity.ID)
-	lines := []string{"Every live X.509-SVID, JWT-SVID and access token warden issued to " + identity.Name + " stops working at once."}
 	if reason != "" {
-		lines = append(lines, fmt.Sprintf("Reason: '%s'", reason))
+		c.Lines = append(c.Lines, fmt.Sprintf("Reason: '%s'", reason))
 	}
-	lines = append(lines, "The workload can still ask for new credentials unless its registration entry is deleted or the identity is quarantined.")
-	if !s.confirmed(w, r, confirmation{
-		Heading: "Revoke every credential issued to " + identity.Name + "?", Lines: lines,
-		Button: "Revoke all", Danger: true, Cancel: back,
-	}) {
+	c.Lines = append(c.Lines, closing)
+	c.Danger, c.Cancel = true, back
+	if !s.confirmed(w, r, c) {
 		return
 	}
-	if _, err := s.cfg.Issued.RevokeIssued(r.Context(), warden.Revocation{IdentityID: identity.ID, Reason: reason}); err != nil {
+	rev.Reason = reason
+	if _, err := s.cfg.Issued.RevokeIssued(r.Context(), rev); err != nil {
 		s.renderError(w, r, err)
 		return
 	}
