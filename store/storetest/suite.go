@@ -32,6 +32,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Monitor", func(t *testing.T) { testMonitor(t, open) })
 	t.Run("Findings", func(t *testing.T) { testFindings(t, open) })
 	t.Run("Sessions", func(t *testing.T) { testSessions(t, open) })
+	t.Run("Access", func(t *testing.T) { testAccess(t, open) })
 }
 
 // clock is a settable time source for deterministic timestamps.
