@@ -326,3 +326,51 @@ func (f *AccessRequestFilter) Validate() error {
 	}
 	return normaliseLimit(&f.Limit)
 }
+
+// AccessCaller is who calls the access service, as the API authenticated
+// them: a person's API token (the Actor), or a workload or agent that
+// presented a warden-issued token.
+type AccessCaller struct {
+	Actor Actor
+	Kind  string // RequesterPerson, RequesterWorkload or RequesterAgent
+	// IdentityID and TokenID are the identity and jti of a workload's or
+	// agent's token; Actors its delegation chain (the agent first).
+	IdentityID string
+	TokenID    string
+	Actors     []string
+	// BreakGlassToken names the break-glass token a person presented as
+	// the second factor of an emergency request ("" when none).
+	BreakGlassToken string
+}
+
+type accessCallerKey struct{}
+
+// NewContextWithAccessCaller returns a context carrying the caller.
+func NewContextWithAccessCaller(ctx context.Context, c *AccessCaller) context.Context {
+	return context.WithValue(ctx, accessCallerKey{}, c)
+}
+
+// AccessCallerFromContext returns the caller in ctx; without one it is a
+// person named by the context's actor.
+func AccessCallerFromContext(ctx context.Context) *AccessCaller {
+	if c, ok := ctx.Value(accessCallerKey{}).(*AccessCaller); ok && c != nil {
+		return c
+	}
+	return &AccessCaller{Actor: ActorFromContext(ctx), Kind: RequesterPerson}
+}
+
+// GrantTokenRequest asks the issuer for a token for a grant.
+type GrantTokenRequest struct {
+	// SubjectTokenID is the jti of the token the workload authenticated
+	// with; the new token is minted for the same registration entry.
+	SubjectTokenID string
+	GrantID        string
+	Scope          []string
+	Audience       []string
+	ExpiresAt      time.Time
+}
+
+// GrantTokenMinter mints the down-scoped tokens of grants (the issuer).
+type GrantTokenMinter interface {
+	MintGrantToken(ctx context.Context, req GrantTokenRequest) (*GrantToken, error)
+}

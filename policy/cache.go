@@ -39,6 +39,9 @@ type identityEntry struct {
 	entity  types.Entity
 	expires time.Time
 	missing bool // negative entry: no such identity
+	// grants are the identity's access grants active when it was loaded;
+	// the entry expires no later than the first of them ends.
+	grants []*warden.AccessRequest
 	// encoded is the entity's JSON, made once by the decision-log writer
 	// for every logged decision of this principal while the entry lives.
 	encoded atomic.Pointer[[]byte]
@@ -117,11 +120,12 @@ func (c *identityCache) invalidate(ch warden.Change) {
 		c.dropMissing()
 	case ch.Type == "events":
 		c.dropMissing()
-	case (ch.Type == "credential" || ch.Type == "finding") && ch.ID != "":
+	case (ch.Type == "credential" || ch.Type == "finding" || ch.Type == "access_request") && ch.ID != "":
 		if id, ok := c.related[ch.Type+":"+ch.ID]; ok {
 			c.dropIdentity(id)
 		} else {
-			// A new credential or finding of an identity we cannot name.
+			// A new credential, finding or grant of an identity we
+			// cannot name.
 			clear(c.byRef)
 			clear(c.related)
 		}
@@ -153,6 +157,13 @@ type resolver struct {
 	identities  warden.IdentityService
 	credentials warden.CredentialService
 	findings    FindingSource
+	grants      GrantSource
+}
+
+// GrantSource tells enrichment the access grants of an identity active at
+// a time (the access store).
+type GrantSource interface {
+	FindActiveGrants(ctx context.Context, identityID string, t time.Time) ([]*warden.AccessRequest, error)
 }
 
 // FindingSource tells enrichment the open governance findings of an
@@ -165,7 +176,7 @@ type FindingSource interface {
 
 // load reads the identity named by ref (id or external id) with its active
 // credentials and open findings. A missing identity is (nil, nil).
-func (r *resolver) load(ctx context.Context, ref string) (*IdentityFacts, []string, error) {
+func (r *resolver) load(ctx context.Context, ref string, now time.Time) (*IdentityFacts, []string, error) {
 	i, err := r.identities.FindIdentityByRef(ctx, ref, "")
 	if warden.ErrorCode(err) == warden.ENOTFOUND {
 		return nil, nil, nil
@@ -199,6 +210,16 @@ func (r *resolver) load(ctx context.Context, ref string) (*IdentityFacts, []stri
 		f.OpenFindings = rules
 		for _, id := range ids {
 			related = append(related, "finding:"+id)
+		}
+	}
+	if r.grants != nil {
+		grants, err := r.grants.FindActiveGrants(ctx, i.ID, now)
+		if err != nil {
+			return nil, nil, err
+		}
+		f.Grants = grants
+		for _, g := range grants {
+			related = append(related, "access_request:"+g.ID)
 		}
 	}
 	return f, related, nil

@@ -27,6 +27,7 @@ type Config struct {
 	Findings    FindingSource            // open finding rules
 	Policies    warden.PolicyStore       // the active version; nil: guardrails only
 	Entities    warden.EntityStore       // stored resource and action entities
+	Grants      GrantSource              // just-in-time access grants
 	Verifier    warden.TokenVerifier     // principals by token
 	Revocations warden.RevocationChecker // context.token.revoked
 	// Audience is the audience tokens must carry ("" checks none).
@@ -80,7 +81,7 @@ func New(cfg Config) *Engine {
 	e := &Engine{
 		cfg:     cfg,
 		ids:     newIdentityCache(cfg.IdentityTTL, 1<<20),
-		resolve: &resolver{identities: cfg.Identities, credentials: cfg.Credentials, findings: cfg.Findings},
+		resolve: &resolver{identities: cfg.Identities, credentials: cfg.Credentials, findings: cfg.Findings, grants: cfg.Grants},
 		tokens:  newTokenCache(1 << 16),
 		logger:  cfg.Logger,
 	}
@@ -190,7 +191,7 @@ func (e *Engine) follow(ctx context.Context, changes <-chan warden.Change) {
 // apply invalidates what one change makes stale.
 func (e *Engine) apply(ctx context.Context, ch warden.Change) {
 	switch ch.Type {
-	case "identity":
+	case "identity", "access_request":
 		e.ids.invalidate(ch)
 	case "credential", "finding":
 		e.ids.invalidate(ch)
@@ -289,6 +290,11 @@ func (e *Engine) Decide(ctx context.Context, req *Request, source string) (*Deci
 			d.IdentityID = ent.id
 		}
 	}
+	if cached != nil && len(cached.grants) > 0 {
+		if g := coveringGrant(cached.grants, p.action, p.resource, now); g != nil {
+			ctxRec = withEntry(ctxRec, "grant", grantRecord(g))
+		}
+	}
 	creq := cedar.Request{Principal: principalUID, Action: p.action, Resource: p.resource, Context: ctxRec}
 	decision, diag := set.Decide(creq, getter)
 	d.Decision = "deny"
@@ -314,7 +320,7 @@ func (e *Engine) identity(ctx context.Context, ref string, now time.Time) (*iden
 		return ent, nil
 	}
 	gen := e.ids.gen.Load()
-	facts, related, err := e.resolve.load(ctx, ref)
+	facts, related, err := e.resolve.load(ctx, ref, now)
 	if err != nil {
 		return nil, fmt.Errorf("enrich principal: %w", err)
 	}
@@ -325,6 +331,13 @@ func (e *Engine) identity(ctx context.Context, ref string, now time.Time) (*iden
 	} else {
 		ent.id = facts.Identity.ID
 		ent.entity = IdentityEntity(*facts, now)
+		ent.grants = facts.Grants
+		for _, g := range facts.Grants {
+			// A grant's end must reach the decision on time, cache or not.
+			if g.ExpiresAt != nil && g.ExpiresAt.Before(ent.expires) {
+				ent.expires = *g.ExpiresAt
+			}
+		}
 		refs = append(refs, facts.Identity.ID)
 	}
 	e.ids.put(gen, ent, refs, related)
@@ -343,7 +356,7 @@ func (e *Engine) record(d *Decision, source string, start time.Time, creq cedar.
 	if e.writer == nil {
 		return
 	}
-	if d.Decision == "allow" && (e.cfg.SampleAllows <= 0 || rand.Float64() >= e.cfg.SampleAllows) {
+	if d.Decision == "allow" && !byGrant(d.Policies) && (e.cfg.SampleAllows <= 0 || rand.Float64() >= e.cfg.SampleAllows) {
 		return
 	}
 	e.writer.enqueue(&pendingDecision{
@@ -357,6 +370,20 @@ func (e *Engine) record(d *Decision, source string, start time.Time, creq cedar.
 		principal: principal,
 		entities:  reqEntities,
 	})
+}
+
+// GrantPolicyID is the built-in policy that permits what an active access
+// grant covers. Every decision it determines is logged, sampled or not:
+// that log is what a grant was used for.
+const GrantPolicyID = "guardrail.access-grant"
+
+func byGrant(policies []string) bool {
+	for _, p := range policies {
+		if p == GrantPolicyID {
+			return true
+		}
+	}
+	return false
 }
 
 // tokenCache remembers verified tokens (by SHA-256 of the raw token) and

@@ -14,6 +14,9 @@ const (
 	TypeIdentity = types.EntityType("Identity")
 	TypeTeam     = types.EntityType("Team")
 	TypeAction   = types.EntityType("Action")
+	// TypeRole is a named role an access grant gives: while the grant is
+	// active, the identity is in Role::"<name>".
+	TypeRole = types.EntityType("Role")
 )
 
 // IdentityFacts is what enrichment knows about one identity.
@@ -24,6 +27,9 @@ type IdentityFacts struct {
 	// OpenFindings are the rule ids of its open governance findings; nil
 	// when no finding service is wired.
 	OpenFindings []string
+	// Grants are the identity's just-in-time access grants active at the
+	// time of loading; nil when no access service is wired.
+	Grants []*warden.AccessRequest
 }
 
 // IdentityUID is the Cedar uid of an identity: Identity::"<warden id>".
@@ -53,6 +59,7 @@ func IdentityEntity(f IdentityFacts, now time.Time) types.Entity {
 		"open_findings":       types.NewSet(findings...),
 		"has_credentials":     types.Boolean(len(f.Credentials) > 0),
 		"credential_age_days": types.Long(credentialAgeDays(f.Credentials, now)),
+		"grants":              grantSet(f.Grants, now),
 	}
 	if score, ok := riskScore(i); ok {
 		attrs["risk_score"] = types.Long(score)
@@ -61,13 +68,64 @@ func IdentityEntity(f IdentityFacts, now time.Time) types.Entity {
 	for k, v := range i.Labels {
 		tags[types.String(k)] = types.String(v)
 	}
-	var parents types.EntityUIDSet
+	var parents []types.EntityUID
 	if i.Owner != "" {
-		parents = types.NewEntityUIDSet(types.NewEntityUID(TypeTeam, types.String(i.Owner)))
-	} else {
-		parents = types.NewEntityUIDSet()
+		parents = append(parents, types.NewEntityUID(TypeTeam, types.String(i.Owner)))
 	}
-	return types.Entity{UID: IdentityUID(i.ID), Parents: parents, Attributes: types.NewRecord(attrs), Tags: types.NewRecord(tags)}
+	for _, g := range f.Grants {
+		if g.Scope.Role != "" && g.Active(now) {
+			parents = append(parents, types.NewEntityUID(TypeRole, types.String(g.Scope.Role)))
+		}
+	}
+	return types.Entity{UID: IdentityUID(i.ID), Parents: types.NewEntityUIDSet(parents...), Attributes: types.NewRecord(attrs), Tags: types.NewRecord(tags)}
+}
+
+// grantSet renders the grants active at now as the principal's grants
+// attribute: a set of AccessGrant records (see warden.cedarschema).
+func grantSet(grants []*warden.AccessRequest, now time.Time) types.Set {
+	vals := make([]types.Value, 0, len(grants))
+	for _, g := range grants {
+		if !g.Active(now) {
+			continue
+		}
+		vals = append(vals, types.NewRecord(types.RecordMap{
+			"id":          types.String(g.ID),
+			"role":        types.String(g.Scope.Role),
+			"actions":     stringSet(g.Scope.Actions),
+			"resources":   stringSet(g.Scope.Resources),
+			"expires_at":  types.Long(g.ExpiresAt.Unix()),
+			"break_glass": types.Boolean(g.BreakGlass),
+		}))
+	}
+	return types.NewSet(vals...)
+}
+
+func stringSet(list []string) types.Set {
+	vals := make([]types.Value, len(list))
+	for i, s := range list {
+		vals[i] = types.String(s)
+	}
+	return types.NewSet(vals...)
+}
+
+// grantRecord is context.grant: the active grant that covers a request.
+func grantRecord(g *warden.AccessRequest) types.Record {
+	return types.NewRecord(types.RecordMap{
+		"id":          types.String(g.ID),
+		"expires_at":  types.Long(g.ExpiresAt.Unix()),
+		"break_glass": types.Boolean(g.BreakGlass),
+	})
+}
+
+// coveringGrant returns the first grant active at now whose scope covers
+// the action on the resource, or nil.
+func coveringGrant(grants []*warden.AccessRequest, action, resource types.EntityUID, now time.Time) *warden.AccessRequest {
+	for _, g := range grants {
+		if g.Active(now) && g.Scope.Covers(string(action.ID), string(resource.Type), string(resource.ID)) {
+			return g
+		}
+	}
+	return nil
 }
 
 // credentialAgeDays is the age in whole days of the oldest active

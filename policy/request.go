@@ -81,6 +81,9 @@ func parseRequest(req *Request) (*parsed, error) {
 		if _, ok := p.context.Get("token"); ok {
 			return nil, warden.FieldErrorf("context.token", "context.token is set by warden from a verified token; send the token in the token field")
 		}
+		if _, ok := p.context.Get("grant"); ok {
+			return nil, warden.FieldErrorf("context.grant", "context.grant is set by warden from the principal's active access grants; it cannot be sent")
+		}
 	}
 	if len(req.Entities) > maxEntitiesLen {
 		return nil, warden.FieldErrorf("entities", "entities are larger than %d bytes", maxEntitiesLen)
@@ -141,11 +144,16 @@ func tokenRecord(c *warden.TokenClaims, revoked, expired bool) types.Record {
 
 // withToken returns ctx extended with the token record.
 func withToken(ctx types.Record, tok types.Record) types.Record {
+	return withEntry(ctx, "token", tok)
+}
+
+// withEntry returns ctx extended with key set to v.
+func withEntry(ctx types.Record, key types.String, v types.Value) types.Record {
 	m := make(types.RecordMap, ctx.Len()+1)
 	for k, v := range ctx.All() {
 		m[k] = v
 	}
-	m["token"] = tok
+	m[key] = v
 	return types.NewRecord(m)
 }
 
