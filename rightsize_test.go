@@ -1,0 +1,45 @@
+package warden_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/warden-nhi/warden"
+)
+
+func TestParseWindow(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want time.Duration
+	}{
+		{"90d", 90 * 24 * time.Hour},
+		{"1d", 24 * time.Hour},
+		{"12h", 12 * time.Hour},
+		{"1h30m", 90 * time.Minute},
+		{" 30d ", 30 * 24 * time.Hour},
+		{"366d", 366 * 24 * time.Hour},
+	} {
+		got, err := warden.ParseWindow("window", tc.in)
+		if err != nil || got != tc.want {
+			t.Errorf("ParseWindow(%q) = %v, %v; want %v", tc.in, got, err, tc.want)
+		}
+	}
+	for _, bad := range []string{"", "d", "-3d", "90", "ninety days", "30m", "367d", "9999999999999d", "1.5d", "0d"} {
+		_, err := warden.ParseWindow("window", bad)
+		if warden.ErrorCode(err) != warden.EINVALID || warden.ErrorField(err) != "window" {
+			t.Errorf("ParseWindow(%q) = %v; want EINVALID naming window", bad, err)
+		}
+	}
+}
+
+func TestFormatWindow_RoundTrips(t *testing.T) {
+	for _, d := range []time.Duration{90 * 24 * time.Hour, 12 * time.Hour, 90 * time.Minute} {
+		got, err := warden.ParseWindow("window", warden.FormatWindow(d))
+		if err != nil || got != d {
+			t.Errorf("%v → %q → %v, %v", d, warden.FormatWindow(d), got, err)
+		}
+	}
+	if got := warden.FormatWindow(90 * 24 * time.Hour); got != "90d" {
+		t.Errorf("FormatWindow(90 days) = %q", got)
+	}
+}
