@@ -14,10 +14,14 @@ const (
 	RoleOperator Role = "operator" // read and change the inventory
 	RoleAuditor  Role = "auditor"  // read-only, including the audit log
 	RoleApprover Role = "approver" // read the inventory and approve access requests
+	// RoleBreakGlass tokens grant nothing on their own: they are the second
+	// factor a person presents (X-Warden-Break-Glass) beside their own
+	// token to take emergency access without approval.
+	RoleBreakGlass Role = "breakglass"
 )
 
 // Roles lists every valid role.
-var Roles = []Role{RoleAdmin, RoleOperator, RoleAuditor, RoleApprover}
+var Roles = []Role{RoleAdmin, RoleOperator, RoleAuditor, RoleApprover, RoleBreakGlass}
 
 // Valid reports whether r is one of Roles.
 func (r Role) Valid() bool { return contains(Roles, r) }
@@ -33,6 +37,8 @@ const (
 	PermTokensManage   Permission = "tokens:manage"
 	PermMetricsRead    Permission = "metrics:read"
 	PermAccessApprove  Permission = "access:approve"
+	// PermAccessRequest asks for just-in-time access and break-glass.
+	PermAccessRequest Permission = "access:request"
 	// PermPolicyRead reads policy versions, entities and the decision log.
 	PermPolicyRead Permission = "policy:read"
 	// PermPolicyWrite pushes, activates and rolls back policies and
@@ -49,10 +55,10 @@ const (
 )
 
 var rolePermissions = map[Role][]Permission{
-	RoleAdmin:    {PermInventoryRead, PermInventoryWrite, PermAuditRead, PermTokensManage, PermMetricsRead, PermAccessApprove, PermPolicyRead, PermPolicyWrite, PermAuthorize, PermIssuerRead, PermIssuerManage},
-	RoleOperator: {PermInventoryRead, PermInventoryWrite, PermAuditRead, PermMetricsRead, PermPolicyRead, PermPolicyWrite, PermAuthorize, PermIssuerRead, PermIssuerManage},
+	RoleAdmin:    {PermInventoryRead, PermInventoryWrite, PermAuditRead, PermTokensManage, PermMetricsRead, PermAccessApprove, PermAccessRequest, PermPolicyRead, PermPolicyWrite, PermAuthorize, PermIssuerRead, PermIssuerManage},
+	RoleOperator: {PermInventoryRead, PermInventoryWrite, PermAuditRead, PermMetricsRead, PermAccessRequest, PermPolicyRead, PermPolicyWrite, PermAuthorize, PermIssuerRead, PermIssuerManage},
 	RoleAuditor:  {PermInventoryRead, PermAuditRead, PermMetricsRead, PermPolicyRead, PermIssuerRead},
-	RoleApprover: {PermInventoryRead, PermAccessApprove},
+	RoleApprover: {PermInventoryRead, PermAccessApprove, PermAccessRequest},
 }
 
 // Can reports whether the role grants the permission.

@@ -14,7 +14,7 @@ const maxTokenLen = 512
 // allPermissions lists every permission, for whoami.
 var allPermissions = []warden.Permission{
 	warden.PermInventoryRead, warden.PermInventoryWrite, warden.PermAuditRead,
-	warden.PermTokensManage, warden.PermMetricsRead, warden.PermAccessApprove,
+	warden.PermTokensManage, warden.PermMetricsRead, warden.PermAccessApprove, warden.PermAccessRequest,
 	warden.PermPolicyRead, warden.PermPolicyWrite, warden.PermAuthorize,
 	warden.PermIssuerRead, warden.PermIssuerManage,
 }

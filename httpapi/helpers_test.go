@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/warden-nhi/warden"
+	"github.com/warden-nhi/warden/access"
 	"github.com/warden-nhi/warden/issuer"
 	"github.com/warden-nhi/warden/scan"
 	"github.com/warden-nhi/warden/store"
@@ -79,6 +80,8 @@ func newTestEnvOn(t *testing.T, db *store.DB) *testEnv {
 		Findings:     db,
 		Posture:      db,
 		Governance:   mustEvaluator(t, db),
+		Access:       access.New(access.Config{Store: db, Identities: db, Events: db, Detections: db, Revoker: db, Tokens: e.issuer}),
+		Verifier:     e.issuer,
 	})
 	hs.Config.Handler = e.srv
 	hs.Start()

@@ -64,6 +64,16 @@ func (s *Server) routeTable() []Route {
 		{"GET", "/v1/governance/report", read, s.handleReport},
 		{"GET", "/v1/posture", read, s.handleGetPosture},
 
+		{"POST", "/v1/access/requests", warden.PermAccessRequest, s.handleRequestAccess},
+		{"GET", "/v1/access/requests", read, s.handleListAccessRequests},
+		{"GET", "/v1/access/requests/{id}", read, s.handleGetAccessRequest},
+		{"POST", "/v1/access/requests/{id}/approve", warden.PermAccessApprove, s.handleApproveAccess},
+		{"POST", "/v1/access/requests/{id}/deny", warden.PermAccessApprove, s.handleDenyAccess},
+		{"POST", "/v1/access/requests/{id}/revoke", warden.PermAccessApprove, s.handleRevokeAccess},
+		{"POST", "/v1/access/requests/{id}/review", warden.PermAccessApprove, s.handleReviewAccess},
+		{"POST", "/v1/access/requests/{id}/token", workloadToken, s.handleGrantToken},
+		{"POST", "/v1/access/breakglass", warden.PermAccessRequest, s.handleBreakGlass},
+
 		{"GET", "/v1/audit", warden.PermAuditRead, s.handleListAudit},
 		{"GET", "/v1/audit/verify", warden.PermAuditRead, s.handleVerifyAudit},
 

@@ -119,7 +119,7 @@ func TestRoutes_TableIsWellFormed(t *testing.T) {
 		if !slices.Contains([]string{"GET", "POST", "PATCH", "DELETE"}, rt.Method) {
 			t.Errorf("route %s: unexpected method", key)
 		}
-		if rt.Permission != "" && rt.Permission != workloadAuth && !slices.Contains(allPermissions, rt.Permission) {
+		if rt.Permission != "" && rt.Permission != workloadAuth && rt.Permission != workloadToken && !slices.Contains(allPermissions, rt.Permission) {
 			t.Errorf("route %s: unknown permission %q", key, rt.Permission)
 		}
 		if rt.handler == nil {

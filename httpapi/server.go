@@ -59,6 +59,11 @@ type Config struct {
 	// Monitor wires live event ingestion and detections (monitor.go);
 	// when its members are nil those routes answer 404.
 	Monitor Monitor
+	// Access runs just-in-time access (access.go); when nil those routes
+	// answer 503. Verifier verifies the warden-issued tokens workloads
+	// and agents call them with; nil lets only API tokens in.
+	Access   warden.AccessService
+	Verifier warden.TokenVerifier
 }
 
 // Server is warden's REST API. It implements http.Handler.
@@ -81,6 +86,8 @@ type Server struct {
 	posture     warden.PostureService
 	governance  warden.GovernanceService
 	monitor     Monitor
+	access      warden.AccessService
+	verifier    warden.TokenVerifier
 	metrics     *metrics
 	mux         *http.ServeMux
 	routes      []Route
@@ -120,6 +127,7 @@ func New(cfg Config) *Server {
 	s.issuer, s.issuerStore = cfg.Issuer, cfg.IssuerStore
 	s.findings, s.posture, s.governance = cfg.Findings, cfg.Posture, cfg.Governance
 	s.monitor = cfg.Monitor
+	s.access, s.verifier = cfg.Access, cfg.Verifier
 	s.routes = s.routeTable()
 	for _, rt := range s.routes {
 		s.mux.Handle(rt.Method+" "+rt.Pattern, s.wrap(rt))
@@ -146,6 +154,8 @@ func (s *Server) wrap(rt Route) http.Handler {
 	var h http.Handler = rt.handler
 	if rt.Permission == workloadAuth {
 		h = s.authenticateWorkload(rt, h)
+	} else if rt.Permission != "" && acceptsWorkloadTokens(rt.Method, rt.Pattern) {
+		h = s.authenticateAccess(rt.Permission, h)
 	} else if rt.Permission != "" {
 		h = s.authenticate(rt.Permission, h)
 	}
