@@ -44,6 +44,7 @@ var checks = map[string]checkFunc{
 	"multiple-active-keys":        checkMultipleActiveKeys,
 	"admin-permissions":           checkAdminPermissions,
 	"wildcard-permissions":        checkWildcardPermissions,
+	"unused-permissions":          checkUnusedPermissions,
 	"external-account-trust":      checkExternalAccountTrust,
 	"trust-any-principal":         checkTrustAnyPrincipal,
 	"oidc-trust-no-subject":       checkOIDCTrustNoSubject,

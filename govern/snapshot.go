@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/warden-nhi/warden"
+	"github.com/warden-nhi/warden/rightsize"
 )
 
 // Snapshot is everything the rules know about one identity at one moment.
@@ -37,6 +38,10 @@ type Activity struct {
 	// Environments are the distinct environments of the resources acted on
 	// (see Classifier).
 	Environments []string `json:"environments"`
+	// Usage is what the events show the identity used and was refused,
+	// per permission, for comparing with its grants (nil before the first
+	// event).
+	Usage *rightsize.Usage `json:"-"`
 }
 
 // maxSample bounds the distinct values an Activity keeps per list; counts
@@ -79,6 +84,10 @@ func (a *Activity) Add(e *warden.Event, classify func(string) string) {
 			a.Environments = addDistinct(a.Environments, env)
 		}
 	}
+	if a.Usage == nil {
+		a.Usage = rightsize.NewUsage()
+	}
+	a.Usage.Add(e)
 }
 
 func addDistinct(list []string, v string) []string {
