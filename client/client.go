@@ -104,6 +104,11 @@ func (c *Client) BaseURL() string { return c.base.String() }
 // do sends one request. body, when non-nil, is sent as JSON; out, when
 // non-nil, receives the decoded JSON response of a 2xx answer.
 func (c *Client) do(ctx context.Context, method, path string, query url.Values, body, out any) error {
+	return c.doHeader(ctx, method, path, query, nil, body, out)
+}
+
+// doHeader is do with extra request headers.
+func (c *Client) doHeader(ctx context.Context, method, path string, query url.Values, header http.Header, body, out any) error {
 	// path is already escaped: callers PathEscape each variable segment, so
 	// the "/" inside an ARN stays part of its segment.
 	target := c.base.String() + path
@@ -130,6 +135,9 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 	}
 	if c.token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	for k, v := range header {
+		req.Header[k] = v
 	}
 
 	resp, err := c.http.Do(req)

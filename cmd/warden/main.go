@@ -69,5 +69,6 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 	root.AddCommand(newPolicyCmd(), newAuthorizeCmd())
 	root.AddCommand(newFindingsCmd(), newGovernCmd(), newPostureCmd(), newReportCmd())
 	root.AddCommand(newDetectCmd(), newDetectionsCmd())
+	root.AddCommand(newAccessCmd(), newBreakGlassCmd())
 	return root
 }

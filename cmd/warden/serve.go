@@ -42,6 +42,7 @@ type serveConfig struct {
 	govern    governFlags
 	retention retentionFlags
 	monitor   monitorFlags
+	access    accessFlags
 }
 
 func newServeCmd() *cobra.Command {
@@ -81,6 +82,7 @@ the SQLite database). With --demo it also loads a fictional organisation's
 	addGovernFlags(cmd, &cfg.govern)
 	addRetentionFlags(cmd, &cfg.retention)
 	addMonitorFlags(cmd, &cfg.monitor)
+	addAccessFlags(cmd, &cfg.access)
 	return cmd
 }
 
@@ -180,6 +182,11 @@ func runServe(ctx context.Context, cfg serveConfig, logw interface{ Write([]byte
 	}
 	defer mon.stop()
 
+	accessSvc, err := startAccess(pdpCtx, db, cfg.access, iss, logger)
+	if err != nil {
+		return err
+	}
+
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	reg.MustRegister(mon.metrics...)
@@ -200,6 +207,7 @@ func runServe(ctx context.Context, cfg serveConfig, logw interface{ Write([]byte
 		Issuer:    iss, IssuerStore: db,
 		Findings: db, Posture: db, Governance: gov,
 		Monitor: mon.api,
+		Access:  accessSvc, Verifier: iss,
 	})
 	ui := console.New(console.Config{
 		Identities: db, Inventory: db, Credentials: db, Grants: db, Sessions: db,
