@@ -82,6 +82,7 @@ func newTestEnvOn(t *testing.T, db *store.DB) *testEnv {
 		Governance:   mustEvaluator(t, db),
 		Access:       access.New(access.Config{Store: db, Identities: db, Events: db, Detections: db, Revoker: db, Tokens: e.issuer}),
 		Verifier:     e.issuer,
+		Rightsize:    newTestRightsizer(t, db),
 	})
 	hs.Config.Handler = e.srv
 	hs.Start()

@@ -42,6 +42,7 @@ func (s *Server) routeTable() []Route {
 		{"POST", "/v1/identities/{ref}/deprovision", write, s.handleDeprovisionIdentity},
 		{"GET", "/v1/identities/{ref}/credentials", read, s.handleListIdentityCredentials},
 		{"POST", "/v1/identities/{ref}/credentials", write, s.handleCreateCredential},
+		{"GET", "/v1/identities/{ref}/rightsize", read, s.handleRightsize},
 
 		{"GET", "/v1/credentials", read, s.handleListCredentials},
 		{"GET", "/v1/credentials/{id}", read, s.handleGetCredential},

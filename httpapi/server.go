@@ -64,6 +64,9 @@ type Config struct {
 	// and agents call them with; nil lets only API tokens in.
 	Access   warden.AccessService
 	Verifier warden.TokenVerifier
+	// Rightsize compares identities' grants with their activity
+	// (rightsize.go); when nil that route answers 503.
+	Rightsize warden.RightsizeService
 }
 
 // Server is warden's REST API. It implements http.Handler.
@@ -88,6 +91,7 @@ type Server struct {
 	monitor     Monitor
 	access      warden.AccessService
 	verifier    warden.TokenVerifier
+	rightsize   warden.RightsizeService
 	metrics     *metrics
 	mux         *http.ServeMux
 	routes      []Route
@@ -128,6 +132,7 @@ func New(cfg Config) *Server {
 	s.findings, s.posture, s.governance = cfg.Findings, cfg.Posture, cfg.Governance
 	s.monitor = cfg.Monitor
 	s.access, s.verifier = cfg.Access, cfg.Verifier
+	s.rightsize = cfg.Rightsize
 	s.routes = s.routeTable()
 	for _, rt := range s.routes {
 		s.mux.Handle(rt.Method+" "+rt.Pattern, s.wrap(rt))
