@@ -36,10 +36,10 @@ func ParseWindow(field, s string) (time.Duration, error) {
 	var d time.Duration
 	if days, ok := strings.CutSuffix(s, "d"); ok {
 		n, err := strconv.Atoi(days)
-		if err != nil || n < 0 || n > int(MaxRightsizeWindow/(24*time.Hour)) {
+		if err != nil || n < 0 {
 			return 0, FieldErrorf(field, "%s %q is not a number of days such as 90d", field, clipText(s, 40))
 		}
-		d = time.Duration(n) * 24 * time.Hour
+		d = time.Duration(min(n, 100_000)) * 24 * time.Hour // clamped so that a huge count cannot overflow
 	} else {
 		var err error
 		if d, err = time.ParseDuration(s); err != nil {
@@ -54,10 +54,13 @@ func ParseWindow(field, s string) (time.Duration, error) {
 }
 
 // FormatWindow writes a window the way ParseWindow reads it: whole days
-// as "90d", anything else as a Go duration.
+// as "90d", whole hours as "12h", anything else as a Go duration.
 func FormatWindow(d time.Duration) string {
-	if d > 0 && d%(24*time.Hour) == 0 {
+	switch {
+	case d > 0 && d%(24*time.Hour) == 0:
 		return strconv.Itoa(int(d/(24*time.Hour))) + "d"
+	case d > 0 && d%time.Hour == 0:
+		return strconv.Itoa(int(d/time.Hour)) + "h"
 	}
 	return d.String()
 }

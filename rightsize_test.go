@@ -39,7 +39,9 @@ func TestFormatWindow_RoundTrips(t *testing.T) {
 			t.Errorf("%v → %q → %v, %v", d, warden.FormatWindow(d), got, err)
 		}
 	}
-	if got := warden.FormatWindow(90 * 24 * time.Hour); got != "90d" {
-		t.Errorf("FormatWindow(90 days) = %q", got)
+	for d, want := range map[time.Duration]string{90 * 24 * time.Hour: "90d", 12 * time.Hour: "12h", 90 * time.Minute: "1h30m0s"} {
+		if got := warden.FormatWindow(d); got != want {
+			t.Errorf("FormatWindow(%v) = %q, want %q", d, got, want)
+		}
 	}
 }

@@ -70,5 +70,6 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 	root.AddCommand(newFindingsCmd(), newGovernCmd(), newPostureCmd(), newReportCmd())
 	root.AddCommand(newDetectCmd(), newDetectionsCmd())
 	root.AddCommand(newAccessCmd(), newBreakGlassCmd())
+	root.AddCommand(newRightsizeCmd())
 	return root
 }

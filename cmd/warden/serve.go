@@ -208,6 +208,7 @@ func runServe(ctx context.Context, cfg serveConfig, logw interface{ Write([]byte
 		Findings: db, Posture: db, Governance: gov,
 		Monitor: mon.api,
 		Access:  accessSvc, Verifier: iss,
+		Rightsize: newRightsizeService(db),
 	})
 	ui := console.New(console.Config{
 		Identities: db, Inventory: db, Credentials: db, Grants: db, Sessions: db,
