@@ -1,9 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
+	"net/url"
+	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -20,6 +24,8 @@ type accessFlags struct {
 	maxDuration         time.Duration
 	maxBreakGlass       time.Duration
 	sweep               time.Duration
+	webhook             string
+	webhookSecretFile   string
 }
 
 func addAccessFlags(cmd *cobra.Command, f *accessFlags) {
@@ -28,12 +34,14 @@ func addAccessFlags(cmd *cobra.Command, f *accessFlags) {
 	fl.BoolVar(&f.forbidOwnerApproval, "access-forbid-owner-approval", false, "refuse approvals by the owner of the identity a request is for (an approver token named like the owner)")
 	fl.DurationVar(&f.maxDuration, "access-max-duration", access.DefaultMaxDuration, "longest grant an access request may ask for")
 	fl.DurationVar(&f.maxBreakGlass, "access-max-breakglass", access.DefaultMaxBreakGlassDuration, "longest break-glass grant")
+	fl.StringVar(&f.webhook, "access-webhook", "", "URL told about pending requests (with approve/deny links) and break-glass use (with the review link), signed with --access-webhook-secret-file")
+	fl.StringVar(&f.webhookSecretFile, "access-webhook-secret-file", "", "file holding the HMAC secret that signs access notifications (X-Warden-Signature)")
 	fl.DurationVar(&f.sweep, "access-sweep", access.DefaultSweepInterval, "how often grants whose time ran out are marked expired (the decision point ends them on time regardless)")
 }
 
 // startAccess builds the access service on db, minting grant tokens with
 // tokens, and expires lapsed grants until ctx ends.
-func startAccess(ctx context.Context, db *store.DB, f accessFlags, tokens warden.GrantTokenMinter, logger *slog.Logger) (*access.Service, error) {
+func startAccess(ctx context.Context, db *store.DB, f accessFlags, tokens warden.GrantTokenMinter, baseURL string, logger *slog.Logger) (*access.Service, error) {
 	pol := access.DefaultPolicy()
 	if f.policyFile != "" {
 		var err error
@@ -44,8 +52,25 @@ func startAccess(ctx context.Context, db *store.DB, f accessFlags, tokens warden
 	if f.maxDuration <= 0 || f.maxBreakGlass <= 0 || f.sweep <= 0 {
 		return nil, fmt.Errorf("--access-max-duration, --access-max-breakglass and --access-sweep must be positive")
 	}
+	var notifier access.Notifier
+	if f.webhook != "" {
+		u, err := url.Parse(f.webhook)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return nil, fmt.Errorf("--access-webhook %q must be an http(s) URL", f.webhook)
+		}
+		if f.webhookSecretFile == "" {
+			return nil, fmt.Errorf("--access-webhook needs --access-webhook-secret-file: notifications are always signed")
+		}
+		secret, err := os.ReadFile(f.webhookSecretFile)
+		if err != nil || len(bytes.TrimSpace(secret)) < 16 {
+			return nil, fmt.Errorf("--access-webhook-secret-file: read a secret of at least 16 bytes: %v", err)
+		}
+		notifier = &accessWebhook{url: f.webhook, secret: bytes.TrimSpace(secret), base: baseURL,
+			client: &http.Client{Timeout: 10 * time.Second}, logger: logger.With("component", "access-webhook")}
+	}
 	svc := access.New(access.Config{
-		Store: db, Identities: db, Policy: pol, Events: db, Detections: db, Tokens: tokens, Revoker: db,
+		Notifier: notifier,
+		Store:    db, Identities: db, Policy: pol, Events: db, Detections: db, Tokens: tokens, Revoker: db,
 		MaxDuration: f.maxDuration, MaxBreakGlassDuration: f.maxBreakGlass, ForbidOwnerApproval: f.forbidOwnerApproval,
 		Logger: logger.With("component", "access"),
 	})

@@ -182,7 +182,7 @@ func runServe(ctx context.Context, cfg serveConfig, logw interface{ Write([]byte
 	}
 	defer mon.stop()
 
-	accessSvc, err := startAccess(pdpCtx, db, cfg.access, iss, logger)
+	accessSvc, err := startAccess(pdpCtx, db, cfg.access, iss, iss.IssuerURL(), logger)
 	if err != nil {
 		return err
 	}
