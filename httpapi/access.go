@@ -175,8 +175,9 @@ type accessAnswer struct {
 	Notes   string `json:"notes"`
 }
 
-// serveAccessChange decodes an answer and applies do to the request {id}.
-func (s *Server) serveAccessChange(w http.ResponseWriter, r *http.Request, allowEmpty bool, do func(ctx context.Context, id string, a accessAnswer) (*warden.AccessRequest, error)) {
+// serveAccessChange decodes a body of type T and applies do to the
+// request named by {id}, answering 200 with what do returns.
+func serveAccessChange[T, R any](s *Server, w http.ResponseWriter, r *http.Request, allowEmpty bool, do func(ctx context.Context, id string, in T) (R, error)) {
 	if !s.requireAccess(w, r) {
 		return
 	}
@@ -189,12 +190,12 @@ func (s *Server) serveAccessChange(w http.ResponseWriter, r *http.Request, allow
 		s.Error(w, r, err)
 		return
 	}
-	var a accessAnswer
-	if err := s.decodeRequest(w, r, &a, decodeOptions{allowEmpty: allowEmpty}); err != nil {
+	var in T
+	if err := s.decodeRequest(w, r, &in, decodeOptions{allowEmpty: allowEmpty}); err != nil {
 		s.Error(w, r, err)
 		return
 	}
-	out, err := do(r.Context(), id, a)
+	out, err := do(r.Context(), id, in)
 	if err != nil {
 		s.Error(w, r, err)
 		return
@@ -203,25 +204,25 @@ func (s *Server) serveAccessChange(w http.ResponseWriter, r *http.Request, allow
 }
 
 func (s *Server) handleApproveAccess(w http.ResponseWriter, r *http.Request) {
-	s.serveAccessChange(w, r, true, func(ctx context.Context, id string, a accessAnswer) (*warden.AccessRequest, error) {
+	serveAccessChange(s, w, r, true, func(ctx context.Context, id string, a accessAnswer) (*warden.AccessRequest, error) {
 		return s.access.ApproveAccess(ctx, id, a.Comment)
 	})
 }
 
 func (s *Server) handleDenyAccess(w http.ResponseWriter, r *http.Request) {
-	s.serveAccessChange(w, r, true, func(ctx context.Context, id string, a accessAnswer) (*warden.AccessRequest, error) {
+	serveAccessChange(s, w, r, true, func(ctx context.Context, id string, a accessAnswer) (*warden.AccessRequest, error) {
 		return s.access.DenyAccess(ctx, id, a.Comment)
 	})
 }
 
 func (s *Server) handleRevokeAccess(w http.ResponseWriter, r *http.Request) {
-	s.serveAccessChange(w, r, false, func(ctx context.Context, id string, a accessAnswer) (*warden.AccessRequest, error) {
+	serveAccessChange(s, w, r, false, func(ctx context.Context, id string, a accessAnswer) (*warden.AccessRequest, error) {
 		return s.access.RevokeAccess(ctx, id, a.Reason)
 	})
 }
 
 func (s *Server) handleReviewAccess(w http.ResponseWriter, r *http.Request) {
-	s.serveAccessChange(w, r, false, func(ctx context.Context, id string, a accessAnswer) (*warden.AccessRequest, error) {
+	serveAccessChange(s, w, r, false, func(ctx context.Context, id string, a accessAnswer) (*warden.AccessRequest, error) {
 		return s.access.ReviewAccess(ctx, id, a.Outcome, a.Notes)
 	})
 }
@@ -232,29 +233,9 @@ type grantTokenRequest struct {
 }
 
 func (s *Server) handleGrantToken(w http.ResponseWriter, r *http.Request) {
-	if !s.requireAccess(w, r) {
-		return
-	}
-	if _, err := parseQuery(r, nil); err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	id, err := pathValue(r, "id")
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	var in grantTokenRequest
-	if err := s.decodeRequest(w, r, &in, decodeOptions{}); err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	tok, err := s.access.GrantToken(r.Context(), id, in.Audience)
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	s.writeJSON(w, r, http.StatusOK, tok)
+	serveAccessChange(s, w, r, false, func(ctx context.Context, id string, in grantTokenRequest) (*warden.GrantToken, error) {
+		return s.access.GrantToken(ctx, id, in.Audience)
+	})
 }
 
 // handleBreakGlass takes emergency access: the caller's API token and a
