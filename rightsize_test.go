@@ -45,3 +45,27 @@ func TestFormatWindow_RoundTrips(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParseWindow: the window comes from a query parameter or a flag;
+// any text is either a window within the limits that formats back to
+// itself, or an EINVALID error naming the field, never a panic.
+func FuzzParseWindow(f *testing.F) {
+	for _, s := range []string{"90d", "12h", "1h30m", "366d", "0d", "-1h", "9223372036854775807d", "1e9h", "d", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		d, err := warden.ParseWindow("window", s)
+		if err != nil {
+			if warden.ErrorCode(err) != warden.EINVALID || warden.ErrorField(err) != "window" {
+				t.Fatalf("ParseWindow(%q): %v", s, err)
+			}
+			return
+		}
+		if d < warden.MinRightsizeWindow || d > warden.MaxRightsizeWindow {
+			t.Fatalf("ParseWindow(%q) = %v, outside the limits", s, d)
+		}
+		if again, err := warden.ParseWindow("window", warden.FormatWindow(d)); err != nil || again != d {
+			t.Fatalf("%q → %v → %q → %v, %v", s, d, warden.FormatWindow(d), again, err)
+		}
+	})
+}
