@@ -237,12 +237,12 @@ func (s *Service) answer(ctx context.Context, id, decision, comment string) (*wa
 	if actor.Type != "token" {
 		return nil, warden.Errorf(warden.EFORBIDDEN, "access requests are answered by approvers with an API token")
 	}
-	current, err := s.cfg.Store.FindAccessRequest(ctx, id)
-	if err != nil {
-		return nil, err
-	}
 	var owner string
 	if s.cfg.ForbidOwnerApproval {
+		current, err := s.cfg.Store.FindAccessRequest(ctx, id)
+		if err != nil {
+			return nil, err
+		}
 		identity, err := s.cfg.Identities.FindIdentityByID(ctx, current.IdentityID)
 		if err != nil {
 			return nil, fmt.Errorf("%s access: %w", decision, err)

@@ -109,7 +109,7 @@ func (s *Server) handleRequestAccess(w http.ResponseWriter, r *http.Request) {
 	s.writeJSON(w, r, http.StatusCreated, accessCreated{AccessRequest: req, Token: tok})
 }
 
-var accessListParams = []string{"identity", "status", "needs_review", "cursor", "limit"}
+var accessListParams = []string{"identity", "provider", "status", "needs_review", "cursor", "limit"}
 
 func (s *Server) handleListAccessRequests(w http.ResponseWriter, r *http.Request) {
 	if !s.requireAccess(w, r) {
@@ -131,16 +131,9 @@ func (s *Server) handleListAccessRequests(w http.ResponseWriter, r *http.Request
 		return
 	}
 	f.NeedsReview = review != nil && *review
-	if ref := q.get("identity"); ref != "" {
-		identity, err := s.identities.FindIdentityByRef(r.Context(), ref, "")
-		if warden.ErrorCode(err) == warden.ENOTFOUND {
-			s.Error(w, r, warden.FieldErrorf("identity", "identity %q not found", clip(ref)))
-			return
-		} else if err != nil {
-			s.Error(w, r, err)
-			return
-		}
-		f.IdentityID = identity.ID
+	if f.IdentityID, err = s.identityParam(r, q); err != nil {
+		s.Error(w, r, err)
+		return
 	}
 	items, next, err := s.access.FindAccessRequests(r.Context(), f)
 	if err != nil {

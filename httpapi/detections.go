@@ -44,23 +44,8 @@ func (s *Server) handleListDetections(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	if ref := q.get("identity"); ref != "" {
-		provider := warden.Provider(q.get("provider"))
-		if provider != "" && !provider.Valid() {
-			s.Error(w, r, warden.FieldErrorf("provider", "provider %q is not a valid provider name", clip(string(provider))))
-			return
-		}
-		identity, err := s.identities.FindIdentityByRef(r.Context(), ref, provider)
-		if warden.ErrorCode(err) == warden.ENOTFOUND {
-			s.Error(w, r, warden.FieldErrorf("identity", "identity %q not found", clip(ref)))
-			return
-		} else if err != nil {
-			s.Error(w, r, err)
-			return
-		}
-		filter.IdentityID = identity.ID
-	} else if q.get("provider") != "" {
-		s.Error(w, r, warden.FieldErrorf("provider", "provider narrows identity; give identity too"))
+	if filter.IdentityID, err = s.identityParam(r, q); err != nil {
+		s.Error(w, r, err)
 		return
 	}
 	items, next, err := s.monitor.Detections.FindDetections(r.Context(), filter)

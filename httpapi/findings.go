@@ -44,21 +44,9 @@ func (s *Server) handleListFindings(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	if ref := q.get("identity"); ref != "" {
-		provider := warden.Provider(q.get("provider"))
-		if provider != "" && !provider.Valid() {
-			s.Error(w, r, warden.FieldErrorf("provider", "provider %q is not a valid provider name", clip(string(provider))))
-			return
-		}
-		identity, err := s.identities.FindIdentityByRef(r.Context(), ref, provider)
-		if warden.ErrorCode(err) == warden.ENOTFOUND {
-			s.Error(w, r, warden.FieldErrorf("identity", "identity %q not found", clip(ref)))
-			return
-		} else if err != nil {
-			s.Error(w, r, err)
-			return
-		}
-		filter.IdentityID = identity.ID
+	if filter.IdentityID, err = s.identityParam(r, q); err != nil {
+		s.Error(w, r, err)
+		return
 	}
 	items, next, err := s.findings.FindFindings(r.Context(), filter)
 	if err != nil {

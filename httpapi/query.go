@@ -132,3 +132,27 @@ func (q queryParams) labels(name string) (map[string]string, error) {
 	}
 	return out, nil
 }
+
+// identityParam resolves the identity query parameter of a list, an
+// identity id or external id narrowed by the optional provider, to the
+// identity's id: "" when the list is not filtered by identity. An unknown
+// identity is a 400 naming the parameter, not a 404 of the list.
+func (s *Server) identityParam(r *http.Request, q queryParams) (string, error) {
+	ref, provider := q.get("identity"), warden.Provider(q.get("provider"))
+	if ref == "" {
+		if provider != "" {
+			return "", warden.FieldErrorf("provider", "provider narrows identity; give identity too")
+		}
+		return "", nil
+	}
+	if provider != "" && !provider.Valid() {
+		return "", warden.FieldErrorf("provider", "provider %q is not a valid provider name", clip(string(provider)))
+	}
+	identity, err := s.identities.FindIdentityByRef(r.Context(), ref, provider)
+	if warden.ErrorCode(err) == warden.ENOTFOUND {
+		return "", warden.FieldErrorf("identity", "identity %q not found", clip(ref))
+	} else if err != nil {
+		return "", err
+	}
+	return identity.ID, nil
+}

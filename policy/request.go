@@ -123,19 +123,12 @@ func refOf(uid types.EntityUID) warden.EntityRef {
 
 // tokenRecord is context.token for verified claims.
 func tokenRecord(c *warden.TokenClaims, revoked, expired bool) types.Record {
-	set := func(list []string) types.Set {
-		v := make([]types.Value, len(list))
-		for i, s := range list {
-			v[i] = types.String(s)
-		}
-		return types.NewSet(v...)
-	}
 	return types.NewRecord(types.RecordMap{
 		"jti":       types.String(c.ID),
 		"subject":   types.String(c.Subject),
-		"scope":     set(c.Scope),
-		"audience":  set(c.Audience),
-		"actors":    set(c.Actors),
+		"scope":     stringSet(c.Scope),
+		"audience":  stringSet(c.Audience),
+		"actors":    stringSet(c.Actors),
 		"delegated": types.Boolean(len(c.Actors) > 0),
 		"revoked":   types.Boolean(revoked),
 		"expired":   types.Boolean(expired),
