@@ -84,7 +84,7 @@ decided it. Exits 1 when the policy denies the request.`,
 			if err != nil {
 				return explain(err)
 			}
-			if err := printAccess(cmd.OutOrStdout(), opts.json, out.AccessRequest); err != nil {
+			if err := printAccess(cmd.OutOrStdout(), opts.json, out.AccessRequest, newIdentityNames(cmd.Context(), c)); err != nil {
 				return err
 			}
 			if out.Token != nil && !opts.json {
@@ -132,6 +132,7 @@ SCOPE, REQUESTER, ENDS (when a grant ends) and REVIEW (break-glass review state)
 			return explain(each(seq, list.limit, func(r *warden.AccessRequest) error { return jl.write(r) }))
 		}
 		now := time.Now()
+		names := newIdentityNames(cmd.Context(), c)
 		t := newTable(cmd.OutOrStdout(), "ID", "STATUS", "IDENTITY", "SCOPE", "REQUESTER", "ENDS", "REVIEW")
 		err = each(seq, list.limit, func(r *warden.AccessRequest) error {
 			status := string(r.Status)
@@ -149,7 +150,7 @@ SCOPE, REQUESTER, ENDS (when a grant ends) and REVIEW (break-glass review state)
 					review += ": " + r.Review.Outcome
 				}
 			}
-			t.row(r.ID, status, r.IdentityID, clip(strings.Join(r.Scope.Strings(), " "), 60), clip(r.Requester, 40), ends, review)
+			t.row(r.ID, status, clip(names.of(r.IdentityID), 60), clip(strings.Join(r.Scope.Strings(), " "), 60), clip(r.Requester, 40), ends, review)
 			return nil
 		})
 		if ferr := t.flush(cmd.ErrOrStderr(), "access requests"); err == nil {
@@ -174,7 +175,7 @@ func newAccessGetCmd(opts *clientOptions) *cobra.Command {
 			if err != nil {
 				return explain(err)
 			}
-			return printAccess(cmd.OutOrStdout(), opts.json, r)
+			return printAccess(cmd.OutOrStdout(), opts.json, r, newIdentityNames(cmd.Context(), c))
 		},
 	}
 }
@@ -210,7 +211,7 @@ func newAccessAnswerCmd(opts *clientOptions, verb, short string) *cobra.Command 
 			if err != nil {
 				return explain(err)
 			}
-			return printAccess(cmd.OutOrStdout(), opts.json, r)
+			return printAccess(cmd.OutOrStdout(), opts.json, r, newIdentityNames(cmd.Context(), c))
 		},
 	}
 	switch verb {
@@ -275,7 +276,7 @@ Every use raises a high-severity detection and a review task (warden access list
 		if err != nil {
 			return explain(err)
 		}
-		if err := printAccess(cmd.OutOrStdout(), opts.json, r); err != nil {
+		if err := printAccess(cmd.OutOrStdout(), opts.json, r, newIdentityNames(cmd.Context(), c)); err != nil {
 			return err
 		}
 		if !opts.json {
@@ -287,7 +288,7 @@ Every use raises a high-severity detection and a review task (warden access list
 }
 
 // printAccess writes one request as JSON or as labelled lines.
-func printAccess(w io.Writer, asJSON bool, r *warden.AccessRequest) error {
+func printAccess(w io.Writer, asJSON bool, r *warden.AccessRequest, names *identityNames) error {
 	if asJSON {
 		return newJSONLines(w).write(r)
 	}
@@ -300,7 +301,11 @@ func printAccess(w io.Writer, asJSON bool, r *warden.AccessRequest) error {
 	}
 	line("status", status)
 	line("decision", r.Decision)
-	line("identity", r.IdentityID)
+	identity := r.IdentityID
+	if name := names.of(r.IdentityID); name != r.IdentityID {
+		identity = name + " (" + r.IdentityID + ")"
+	}
+	line("identity", identity)
 	line("scope", strings.Join(r.Scope.Strings(), " "))
 	line("duration", (time.Duration(r.DurationSeconds) * time.Second).String())
 	line("requester", r.Requester+" ("+r.RequesterKind+")")

@@ -69,7 +69,7 @@ func TestAccessCLI_RequestApproveBreakGlassReview(t *testing.T) {
 		t.Fatalf("approve output:\n%s", out)
 	}
 	out = mustRun(t, "", "access", "list")
-	if !strings.Contains(out, req.ID) || !strings.Contains(out, "approved") || !strings.Contains(out, "action:update resource:Deployment::payments/ledger") {
+	if !strings.Contains(out, req.ID) || !strings.Contains(out, "approved") || !strings.Contains(out, id.ExternalID) || !strings.Contains(out, "action:update resource:Deployment::payments/ledger") {
 		t.Fatalf("list output:\n%s", out)
 	}
 

@@ -69,16 +69,9 @@ The table shows ID, SEVERITY, STATUS, RULE, OWASP, IDENTITY and DETAIL.
 			return each(seq, list.limit, func(f *warden.Finding) error { return jl.write(f) })
 		}
 		t := newTable(cmd.OutOrStdout(), "ID", "SEVERITY", "STATUS", "RULE", "OWASP", "IDENTITY", "DETAIL")
-		names := map[string]string{}
+		names := newIdentityNames(cmd.Context(), c)
 		err = each(seq, list.limit, func(f *warden.Finding) error {
-			name, ok := names[f.IdentityID]
-			if !ok {
-				name = f.IdentityID
-				if i, err := c.FindIdentityByID(cmd.Context(), f.IdentityID); err == nil {
-					name = i.ExternalID
-				}
-				names[f.IdentityID] = name
-			}
+			name := names.of(f.IdentityID)
 			t.row(f.ID, string(f.Severity), string(f.Status), f.RuleID, strings.Join(f.OWASP, ","), clip(name, 60), clip(f.Detail, 80))
 			return nil
 		})
