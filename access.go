@@ -317,6 +317,8 @@ type AccessService interface {
 	GrantToken(ctx context.Context, id string, audience []string) (*GrantToken, error)
 	FindAccessRequest(ctx context.Context, id string) (*AccessRequest, error)
 	FindAccessRequests(ctx context.Context, f AccessRequestFilter) ([]*AccessRequest, string, error)
+	// GrantUsage reads from the decision log what a grant was used for.
+	GrantUsage(ctx context.Context, id string) (*AccessUsage, error)
 }
 
 // Validate checks the filter and fills in the default page size.
@@ -373,4 +375,31 @@ type GrantTokenRequest struct {
 // GrantTokenMinter mints the down-scoped tokens of grants (the issuer).
 type GrantTokenMinter interface {
 	MintGrantToken(ctx context.Context, req GrantTokenRequest) (*GrantToken, error)
+}
+
+// GrantPolicyID is the decision point's built-in policy that permits what
+// an active grant covers. Every decision it determines is logged, so the
+// decision log shows what each grant was used for.
+const GrantPolicyID = "guardrail.access-grant"
+
+// AccessUsage is what a grant was used for: the decisions it determined
+// (policy guardrail.access-grant) during its time, by action and resource.
+type AccessUsage struct {
+	GrantID   string            `json:"grant_id"`
+	Since     time.Time         `json:"since"`
+	Until     time.Time         `json:"until"`
+	Decisions int               `json:"decisions"`
+	Uses      []*AccessUseCount `json:"uses"`
+	// Truncated is set when more decisions were logged than were read.
+	Truncated bool `json:"truncated"`
+}
+
+// AccessUseCount counts the decisions a grant allowed for one action on
+// one resource.
+type AccessUseCount struct {
+	Action   string    `json:"action"`
+	Resource string    `json:"resource"`
+	Count    int       `json:"count"`
+	First    time.Time `json:"first"`
+	Last     time.Time `json:"last"`
 }

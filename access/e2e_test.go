@@ -35,12 +35,13 @@ func newEnv(t *testing.T, db *store.DB, mod func(*access.Config)) *env {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	c := &clock{t: time.Now().UTC().Truncate(time.Second)}
-	pdp := policy.New(policy.Config{Identities: db, Credentials: db, Policies: db, Entities: db, Grants: db, Changes: db, Now: c.Now})
+	pdp := policy.New(policy.Config{Identities: db, Credentials: db, Policies: db, Entities: db, Grants: db, Changes: db, Log: db, Now: c.Now,
+		LogFlushInterval: 10 * time.Millisecond})
 	if err := pdp.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cancel(); pdp.Close() })
-	cfg := access.Config{Store: db, Identities: db, Events: db, Detections: db, Revoker: db, Now: c.Now}
+	cfg := access.Config{Store: db, Identities: db, Events: db, Detections: db, Revoker: db, Decisions: db, Now: c.Now}
 	if mod != nil {
 		mod(&cfg)
 	}
@@ -315,5 +316,42 @@ func TestAccess_BreakGlassNeedsNoApprovalAndLeavesDetectionAndReview(t *testing.
 	}
 	if _, err := e.svc.BreakGlass(glassCtx, warden.AccessInput{Identity: id.ID, Scope: writeScope, Duration: "8h", Reason: in.Reason}); warden.ErrorField(err) != "duration" {
 		t.Fatalf("8h break-glass: %v, want an error on duration", err)
+	}
+}
+
+func TestAccess_GrantUsageCountsWhatTheGrantAllowed(t *testing.T) {
+	db := storetest.OpenSQLite(t)
+	e := newEnv(t, db, nil)
+	id := mkIdentity(t, db, "uploader", "staging", "team-billing")
+	r, _, err := e.svc.RequestAccess(person("tok-alice", "alice"), warden.AccessInput{Identity: id.ID, Scope: writeScope, Duration: "1h", Reason: "upload"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.GrantUsage(context.Background(), r.ID); warden.ErrorCode(err) != warden.ECONFLICT {
+		t.Fatalf("usage of a pending request: %v, want conflict", err)
+	}
+	if _, err := e.svc.ApproveAccess(person("tok-bob", "bob"), r.ID, ""); err != nil {
+		t.Fatal(err)
+	}
+	e.eventually(t, id, "write", "allow")
+	for range 2 {
+		if d := e.decide(t, id, "write"); d.Decision != "allow" {
+			t.Fatalf("write during the grant: %s", d.Decision)
+		}
+	}
+	e.decide(t, id, "delete") // denied: not the grant's
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		u, err := e.svc.GrantUsage(context.Background(), r.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if u.Decisions >= 3 || time.Now().After(deadline) {
+			if u.Decisions != 3 || len(u.Uses) != 1 || u.Uses[0].Action != "write" || u.Uses[0].Resource != "Bucket::invoices" || u.Uses[0].Count != 3 {
+				t.Fatalf("usage = %+v (uses %+v), want 3 writes on Bucket::invoices", u, u.Uses)
+			}
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

@@ -51,6 +51,8 @@ type Config struct {
 	// when a grant is revoked. Either may be nil.
 	Tokens  warden.GrantTokenMinter
 	Revoker warden.CredentialRevoker
+	// Decisions is the decision log GrantUsage reads; nil switches it off.
+	Decisions warden.DecisionLog
 	// Notifier, when set, is told about pending and break-glass requests.
 	Notifier Notifier
 	// MaxDuration bounds every grant; MaxBreakGlassDuration break-glass.

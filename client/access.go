@@ -101,3 +101,12 @@ func (c *Client) BreakGlass(ctx context.Context, breakGlassToken string, in ward
 	}
 	return &out, nil
 }
+
+// GrantUsage fetches what a grant was used for.
+func (c *Client) GrantUsage(ctx context.Context, id string) (*warden.AccessUsage, error) {
+	var out warden.AccessUsage
+	if err := c.do(ctx, "GET", "/v1/access/requests/"+url.PathEscape(id)+"/usage", nil, nil, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}

@@ -160,6 +160,13 @@ func (s *Server) handleGetAccessRequest(w http.ResponseWriter, r *http.Request) 
 	})
 }
 
+func (s *Server) handleGrantUsage(w http.ResponseWriter, r *http.Request) {
+	if !s.requireAccess(w, r) {
+		return
+	}
+	serveByID(s, w, r, s.access.GrantUsage)
+}
+
 // accessAnswer is the body of approve, deny, revoke and review.
 type accessAnswer struct {
 	Comment string `json:"comment"`

@@ -80,7 +80,7 @@ func newTestEnvOn(t *testing.T, db *store.DB) *testEnv {
 		Findings:     db,
 		Posture:      db,
 		Governance:   mustEvaluator(t, db),
-		Access:       access.New(access.Config{Store: db, Identities: db, Events: db, Detections: db, Revoker: db, Tokens: e.issuer}),
+		Access:       access.New(access.Config{Store: db, Identities: db, Events: db, Detections: db, Revoker: db, Tokens: e.issuer, Decisions: db}),
 		Verifier:     e.issuer,
 		Rightsize:    newTestRightsizer(t, db),
 	})

@@ -68,6 +68,7 @@ func (s *Server) routeTable() []Route {
 		{"POST", "/v1/access/requests", warden.PermAccessRequest, s.handleRequestAccess},
 		{"GET", "/v1/access/requests", read, s.handleListAccessRequests},
 		{"GET", "/v1/access/requests/{id}", read, s.handleGetAccessRequest},
+		{"GET", "/v1/access/requests/{id}/usage", read, s.handleGrantUsage},
 		{"POST", "/v1/access/requests/{id}/approve", warden.PermAccessApprove, s.handleApproveAccess},
 		{"POST", "/v1/access/requests/{id}/deny", warden.PermAccessApprove, s.handleDenyAccess},
 		{"POST", "/v1/access/requests/{id}/revoke", warden.PermAccessApprove, s.handleRevokeAccess},

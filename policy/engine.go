@@ -373,9 +373,9 @@ func (e *Engine) record(d *Decision, source string, start time.Time, creq cedar.
 }
 
 // GrantPolicyID is the built-in policy that permits what an active access
-// grant covers. Every decision it determines is logged, sampled or not:
-// that log is what a grant was used for.
-const GrantPolicyID = "guardrail.access-grant"
+// grant covers (guardrails.cedar). Every decision it determines is logged,
+// sampled or not: that log is what a grant was used for.
+const GrantPolicyID = warden.GrantPolicyID
 
 func byGrant(policies []string) bool {
 	for _, p := range policies {

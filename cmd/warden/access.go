@@ -35,7 +35,7 @@ otherwise, and a workload can take a token with exactly the grant's scope.`,
 		newAccessAnswerCmd(opts, "deny", "Deny a pending request"),
 		newAccessAnswerCmd(opts, "revoke", "End a grant now (its tokens are revoked) or withdraw a pending request"),
 		newAccessAnswerCmd(opts, "review", "Review a break-glass grant after the fact (never your own)"),
-		newAccessPolicyCmd())
+		newAccessUsageCmd(opts), newAccessPolicyCmd())
 	return cmd
 }
 
@@ -176,6 +176,40 @@ func newAccessGetCmd(opts *clientOptions) *cobra.Command {
 				return explain(err)
 			}
 			return printAccess(cmd.OutOrStdout(), opts.json, r, newIdentityNames(cmd.Context(), c))
+		},
+	}
+}
+
+func newAccessUsageCmd(opts *clientOptions) *cobra.Command {
+	return &cobra.Command{
+		Use:   "usage ID",
+		Short: "Show what a grant was used for (the decisions it allowed)",
+		Long: `Show what grant ID was used for: the decisions the decision point allowed through it
+(policy guardrail.access-grant) while it was active, counted by action and resource. The
+table shows ACTION, RESOURCE, COUNT, FIRST and LAST.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := opts.newClient(cmd)
+			if err != nil {
+				return err
+			}
+			u, err := c.GrantUsage(cmd.Context(), args[0])
+			if err != nil {
+				return explain(err)
+			}
+			if opts.json {
+				return newJSONLines(cmd.OutOrStdout()).write(u)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%d decisions allowed by grant %s between %s and %s\n", u.Decisions, u.GrantID,
+				u.Since.UTC().Format(time.RFC3339), u.Until.UTC().Format(time.RFC3339))
+			t := newTable(cmd.OutOrStdout(), "ACTION", "RESOURCE", "COUNT", "FIRST", "LAST")
+			for _, x := range u.Uses {
+				t.row(x.Action, clip(x.Resource, 80), fmt.Sprint(x.Count), x.First.UTC().Format(time.RFC3339), x.Last.UTC().Format(time.RFC3339))
+			}
+			if u.Truncated {
+				fmt.Fprintln(cmd.ErrOrStderr(), "the grant was used more often than one report reads; the counts are of the most recent decisions")
+			}
+			return t.flush(cmd.ErrOrStderr(), "uses")
 		},
 	}
 }

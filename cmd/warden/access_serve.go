@@ -70,7 +70,7 @@ func startAccess(ctx context.Context, db *store.DB, f accessFlags, tokens warden
 	}
 	svc := access.New(access.Config{
 		Notifier: notifier,
-		Store:    db, Identities: db, Policy: pol, Events: db, Detections: db, Tokens: tokens, Revoker: db,
+		Store:    db, Identities: db, Policy: pol, Events: db, Detections: db, Tokens: tokens, Revoker: db, Decisions: db,
 		MaxDuration: f.maxDuration, MaxBreakGlassDuration: f.maxBreakGlass, ForbidOwnerApproval: f.forbidOwnerApproval,
 		Logger: logger.With("component", "access"),
 	})

@@ -38,7 +38,7 @@ func TestAccessCLI_RequestApproveBreakGlassReview(t *testing.T) {
 	api := httpapi.New(httpapi.Config{
 		Identities: db, Credentials: db, Tokens: db, Audit: db,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Registry: prometheus.NewRegistry(),
-		Access: access.New(access.Config{Store: db, Identities: db, Events: db, Detections: db, Revoker: db}),
+		Access: access.New(access.Config{Store: db, Identities: db, Events: db, Detections: db, Revoker: db, Decisions: db}),
 	})
 	srv := httptest.NewServer(api)
 	t.Cleanup(srv.Close)
@@ -105,6 +105,10 @@ func TestAccessCLI_RequestApproveBreakGlassReview(t *testing.T) {
 	}
 	if out := mustRun(t, "", "access", "list", "--needs-review"); strings.Contains(out, task.ID) {
 		t.Fatalf("reviewed grant still listed as needing review:\n%s", out)
+	}
+	out = mustRun(t, "", "access", "usage", req.ID)
+	if !strings.Contains(out, "0 decisions allowed by grant "+req.ID) {
+		t.Fatalf("usage output:\n%s", out)
 	}
 	out = mustRun(t, "", "access", "revoke", req.ID, "--reason", "rollback done")
 	if !strings.Contains(out, "status:    revoked") {
