@@ -186,6 +186,14 @@ func runServe(ctx context.Context, cfg serveConfig, logw interface{ Write([]byte
 	if err != nil {
 		return err
 	}
+	if demoLoaded {
+		// A newcomer's console and warden access list show a granted read,
+		// a prod write waiting for its second approver and a break-glass
+		// grant waiting for review.
+		if err := demo.LoadAccess(ctx, accessSvc); err != nil {
+			return err
+		}
+	}
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
