@@ -36,6 +36,7 @@ func TestPages_AreLabelledAndScriptFree(t *testing.T) {
 		"/ui/identities/" + d.identity.ID, "/ui/identities/" + d.identity.ID + "/edit",
 		"/ui/findings", "/ui/findings/" + fid, "/ui/findings/" + fid + "/suppress",
 		"/ui/detections", "/ui/decisions", "/ui/policies", "/ui/audit",
+		"/ui/access", "/ui/access/" + seedAccess(t, f).ID,
 	}
 	admin := f.signIn(t, warden.RoleAdmin)
 	// check returns how many visible controls it checked.

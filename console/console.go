@@ -40,6 +40,9 @@ type Config struct {
 	Policies    warden.PolicyStore
 	Audit       warden.AuditService
 	Issued      warden.IssuerStore
+	// Access shows just-in-time access requests and lets approvers answer
+	// them; nil shows the pages as not configured.
+	Access warden.AccessService
 	// SecureCookies marks the session cookie Secure even on plain HTTP
 	// requests: set it when a TLS-terminating proxy fronts warden. Requests
 	// that arrive over TLS always get Secure cookies.

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/warden-nhi/warden"
+	"github.com/warden-nhi/warden/access"
 	"github.com/warden-nhi/warden/console"
 	"github.com/warden-nhi/warden/store"
 	"github.com/warden-nhi/warden/store/storetest"
@@ -39,6 +40,7 @@ func newFixtureOn(t testing.TB, db *store.DB) *fixture {
 		Identities: db, Inventory: db, Credentials: db, Grants: db, Sessions: db,
 		Findings: db, Posture: db, Events: db, Detections: db, Decisions: db,
 		Policies: db, Audit: db, Issued: db,
+		Access: access.New(access.Config{Store: db, Identities: db, Events: db, Detections: db}),
 	})
 	srv := httptest.NewServer(ui)
 	t.Cleanup(srv.Close)

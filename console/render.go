@@ -125,13 +125,17 @@ func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error) 
 // flashMessages are the confirmations shown after an action redirects
 // back: a fixed set, so that no query parameter is ever echoed as text.
 var flashMessages = map[string]string{
-	"owner":      "Saved.",
-	"quarantine": "The identity is quarantined: the decision point denies it from now on.",
-	"lift":       "The quarantine is lifted.",
-	"revoke":     "Revoked.",
-	"suppress":   "The finding is suppressed.",
-	"unsuppress": "The finding is open again.",
-	"unchanged":  "Nothing changed: the form held the values already saved.",
+	"owner":          "Saved.",
+	"quarantine":     "The identity is quarantined: the decision point denies it from now on.",
+	"lift":           "The quarantine is lifted.",
+	"revoke":         "Revoked.",
+	"suppress":       "The finding is suppressed.",
+	"unsuppress":     "The finding is open again.",
+	"unchanged":      "Nothing changed: the form held the values already saved.",
+	"access-approve": "Your approval is recorded.",
+	"access-deny":    "The request is denied.",
+	"access-revoke":  "Revoked: the grant and its tokens have ended.",
+	"access-review":  "The review is recorded.",
 }
 
 // redirectDone sends the browser back to a page after an action, with the

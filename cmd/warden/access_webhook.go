@@ -17,8 +17,9 @@ import (
 // accessWebhook tells approvers about access requests by webhook: a JSON
 // notification, signed like the monitor's alerts (X-Warden-Signature over
 // the timestamp and body), with the links and commands to answer it. The
-// links are API routes that need an approver's token: a notification can
-// prompt an answer, never give one.
+// links are the console's page of the request (after sign-in) and the API
+// routes, which need an approver's token: a notification can prompt an
+// answer, never give one.
 type accessWebhook struct {
 	url    string
 	secret []byte
@@ -39,7 +40,10 @@ type accessNotification struct {
 // background with a few retries and never blocks the request.
 func (w *accessWebhook) NotifyAccess(ctx context.Context, event string, r *warden.AccessRequest) {
 	reqURL := w.base + "/v1/access/requests/" + r.ID
-	n := accessNotification{Event: "access." + event, Request: r, Links: map[string]string{"request": reqURL}}
+	n := accessNotification{Event: "access." + event, Request: r, Links: map[string]string{
+		"console": w.base + "/ui/access/" + r.ID, // sign in, then answer there
+		"request": reqURL,
+	}}
 	switch event {
 	case "pending":
 		n.Links["approve"], n.Links["deny"] = reqURL+"/approve", reqURL+"/deny"

@@ -49,6 +49,7 @@ func TestAccessWebhook_PendingRequestNotifiesApproversSigned(t *testing.T) {
 	select {
 	case n := <-got:
 		if n.Event != "access.pending" || n.Request.ID != r.ID || n.Links["approve"] != "https://warden.example.org/v1/access/requests/"+r.ID+"/approve" ||
+			n.Links["console"] != "https://warden.example.org/ui/access/"+r.ID ||
 			!strings.Contains(strings.Join(n.Answer, "\n"), "warden access approve "+r.ID) {
 			t.Fatalf("notification = %+v", n)
 		}

@@ -221,7 +221,7 @@ func runServe(ctx context.Context, cfg serveConfig, logw interface{ Write([]byte
 	ui := console.New(console.Config{
 		Identities: db, Inventory: db, Credentials: db, Grants: db, Sessions: db,
 		Findings: db, Posture: db, Events: db, Detections: db, Decisions: db,
-		Policies: db, Audit: db, Issued: db,
+		Policies: db, Audit: db, Issued: db, Access: accessSvc,
 		SecureCookies: cfg.secureCookies,
 		Logger:        logger,
 	})
