@@ -11,7 +11,7 @@ import (
 
 // listPages are the console pages whose query strings are parsed into
 // filters, sort orders and cursors.
-var listPages = []string{"/ui/identities", "/ui/findings", "/ui/detections", "/ui/decisions", "/ui/audit", "/ui/"}
+var listPages = []string{"/ui/identities", "/ui/findings", "/ui/detections", "/ui/decisions", "/ui/audit", "/ui/", "/ui/access"}
 
 // FuzzListQueries sends arbitrary query strings to every list page: each
 // must answer a page (200), or a page naming what is wrong (400, 404),
@@ -23,6 +23,7 @@ func FuzzListQueries(f *testing.F) {
 	f.Add(uint8(2), "since=2026-13-45&severity=extreme")
 	f.Add(uint8(3), "decision=maybe&identity=%00")
 	f.Add(uint8(4), "order=oldest&cursor=!!!&target_id="+strings.Repeat("x", 2000))
+	f.Add(uint8(6), "status=maybe&needs_review=1&cursor=%ff")
 	fx := newFixture(f)
 	seedDetail(f, fx)
 	admin := fx.signIn(f, warden.RoleAdmin)
