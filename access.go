@@ -307,6 +307,10 @@ type GrantToken struct {
 // grants expire by themselves, break-glass bypasses approval and is always
 // reviewed. The caller is the actor in ctx.
 type AccessService interface {
+	// RequestAccess stores the request as the access policy decides it.
+	// A granted workload request that names an audience comes with its
+	// token; when that token cannot be minted, the stored request is
+	// returned with the error.
 	RequestAccess(ctx context.Context, in AccessInput) (*AccessRequest, *GrantToken, error)
 	ApproveAccess(ctx context.Context, id, comment string) (*AccessRequest, error)
 	DenyAccess(ctx context.Context, id, comment string) (*AccessRequest, error)

@@ -12,10 +12,12 @@ import (
 
 // AccessCreated is the answer to an access request: the request as the
 // policy decided it, and the token of a workload's grant when one was
-// minted.
+// minted (or why it could not be).
 type AccessCreated struct {
 	*warden.AccessRequest
 	Token *warden.GrantToken `json:"token,omitempty"`
+	// TokenError says why a granted request came without its token.
+	TokenError string `json:"token_error,omitempty"`
 }
 
 // RequestAccess asks for time-bound access.

@@ -82,10 +82,12 @@ func (s *Server) requireAccess(w http.ResponseWriter, r *http.Request) bool {
 }
 
 // accessCreated is the answer to a new request: the request, and the
-// token of a workload grant when one was minted.
+// token of a workload grant when one was minted, or why none could be
+// (the grant stands; the workload may take its token later).
 type accessCreated struct {
 	*warden.AccessRequest
-	Token *warden.GrantToken `json:"token,omitempty"`
+	Token      *warden.GrantToken `json:"token,omitempty"`
+	TokenError string             `json:"token_error,omitempty"`
 }
 
 func (s *Server) handleRequestAccess(w http.ResponseWriter, r *http.Request) {
@@ -102,11 +104,15 @@ func (s *Server) handleRequestAccess(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	req, tok, err := s.access.RequestAccess(r.Context(), in)
-	if err != nil {
+	if err != nil && (req == nil || warden.ErrorCode(err) == warden.EINTERNAL) {
 		s.Error(w, r, err)
 		return
 	}
-	s.writeJSON(w, r, http.StatusCreated, accessCreated{AccessRequest: req, Token: tok})
+	out := accessCreated{AccessRequest: req, Token: tok}
+	if err != nil {
+		out.TokenError = warden.ErrorMessage(err)
+	}
+	s.writeJSON(w, r, http.StatusCreated, out)
 }
 
 var accessListParams = []string{"identity", "provider", "status", "needs_review", "cursor", "limit"}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -59,6 +60,16 @@ func TestAccessHTTP_WorkloadGrantTokenHasExactlyTheGrantedScopeAndEndsWithTheGra
 		}
 		if claims.ExpiresAt.After(*read.ExpiresAt) || read.ExpiresAt.Sub(claims.ExpiresAt) > time.Second {
 			t.Fatalf("token expires %s, grant %s: must end with the grant, not after", claims.ExpiresAt, read.ExpiresAt)
+		}
+
+		// An audience the entry does not allow still stores the grant, and
+		// says why no token came with it.
+		resp = e.do(t, request{method: "POST", path: "/v1/access/requests", token: svid, body: map[string]any{
+			"scope": readScope, "duration": "10m", "reason": "export December invoices", "audience": []string{"https://elsewhere.example.org"}}})
+		var noToken accessCreated
+		resp.decode(t, &noToken)
+		if resp.StatusCode != http.StatusCreated || noToken.Status != warden.AccessApproved || noToken.Token != nil || !strings.Contains(noToken.TokenError, "elsewhere.example.org") {
+			t.Fatalf("grant with a foreign audience: %d %+v", resp.StatusCode, noToken)
 		}
 
 		// A write scope waits for an approver; no token until then.

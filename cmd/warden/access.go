@@ -90,6 +90,9 @@ decided it. Exits 1 when the policy denies the request.`,
 			if out.Token != nil && !opts.json {
 				fmt.Fprintf(cmd.OutOrStdout(), "token:     %s (expires %s)\n", out.Token.AccessToken, out.Token.ExpiresAt.UTC().Format(time.RFC3339))
 			}
+			if out.TokenError != "" {
+				fmt.Fprintf(cmd.ErrOrStderr(), "granted, but no token came with it: %s (take it later: POST /v1/access/requests/%s/token)\n", out.TokenError, out.ID)
+			}
 			if out.Status == warden.AccessDenied {
 				return &cliError{msg: "access denied: " + out.Decision}
 			}
