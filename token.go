@@ -52,13 +52,19 @@ const (
 	// PermIssuerManage creates and deletes registration entries, makes
 	// join tokens and revokes issued credentials.
 	PermIssuerManage Permission = "issuer:manage"
+	// PermOnboardRequest asks for a new identity, or claims a discovered
+	// one: anyone with a token (but a break-glass token) may ask.
+	PermOnboardRequest Permission = "onboard:request"
+	// PermReviewAnswer answers review campaign items (keep, reduce,
+	// remove) and accepts or rejects owner suggestions.
+	PermReviewAnswer Permission = "review:answer"
 )
 
 var rolePermissions = map[Role][]Permission{
-	RoleAdmin:    {PermInventoryRead, PermInventoryWrite, PermAuditRead, PermTokensManage, PermMetricsRead, PermAccessApprove, PermAccessRequest, PermPolicyRead, PermPolicyWrite, PermAuthorize, PermIssuerRead, PermIssuerManage},
-	RoleOperator: {PermInventoryRead, PermInventoryWrite, PermAuditRead, PermMetricsRead, PermAccessRequest, PermPolicyRead, PermPolicyWrite, PermAuthorize, PermIssuerRead, PermIssuerManage},
-	RoleAuditor:  {PermInventoryRead, PermAuditRead, PermMetricsRead, PermPolicyRead, PermIssuerRead},
-	RoleApprover: {PermInventoryRead, PermAccessApprove, PermAccessRequest},
+	RoleAdmin:    {PermInventoryRead, PermInventoryWrite, PermAuditRead, PermTokensManage, PermMetricsRead, PermAccessApprove, PermAccessRequest, PermPolicyRead, PermPolicyWrite, PermAuthorize, PermIssuerRead, PermIssuerManage, PermOnboardRequest, PermReviewAnswer},
+	RoleOperator: {PermInventoryRead, PermInventoryWrite, PermAuditRead, PermMetricsRead, PermAccessRequest, PermPolicyRead, PermPolicyWrite, PermAuthorize, PermIssuerRead, PermIssuerManage, PermOnboardRequest, PermReviewAnswer},
+	RoleAuditor:  {PermInventoryRead, PermAuditRead, PermMetricsRead, PermPolicyRead, PermIssuerRead, PermOnboardRequest},
+	RoleApprover: {PermInventoryRead, PermAccessApprove, PermAccessRequest, PermOnboardRequest, PermReviewAnswer},
 }
 
 // Can reports whether the role grants the permission.
