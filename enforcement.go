@@ -208,11 +208,15 @@ type EnforcementStore interface {
 	DeleteEnforcementSetting(ctx context.Context, c Control, scope string) error
 	// FindEnforcementSettings lists every setting, by control and scope.
 	FindEnforcementSettings(ctx context.Context) ([]*EnforcementSetting, error)
-	// RecordEnforcementEvent stores an event, setting its ID (and Time when
-	// zero). An enforced event is written in the same transaction as the
-	// change it reports, by the caller's store method; this one is for
-	// monitor-mode reports.
+	// RecordEnforcementEvent stores a monitor-mode report, setting its ID
+	// (and Time when zero).
 	RecordEnforcementEvent(ctx context.Context, e *EnforcementEvent) error
+	// DisableIdentityEnforced disables the identity e names (status
+	// disabled, status reason e.Reason), audited as "enforcement.disable",
+	// and stores e, in one transaction. It returns the identity after the
+	// change, or nil and stores nothing when the identity is already
+	// disabled or deprovisioned.
+	DisableIdentityEnforced(ctx context.Context, e *EnforcementEvent) (*Identity, error)
 	FindEnforcementEvents(ctx context.Context, f EnforcementEventFilter) ([]*EnforcementEvent, string, error)
 }
 

@@ -101,6 +101,10 @@ type DecisionRecord struct {
 	PolicyVersion int64           `json:"policy_version"`
 	LatencyMicros int64           `json:"latency_us"`
 	Request       json.RawMessage `json:"request"` // the request as decided, for replay
+	// WouldDeny marks a decision taken in monitor mode: the policy set
+	// denied it (Policies are the denying policies, if any determined it)
+	// but the decision point allowed it.
+	WouldDeny bool `json:"would_deny,omitempty"`
 }
 
 // DecisionFilter selects logged decisions, newest first.
@@ -108,10 +112,13 @@ type DecisionFilter struct {
 	IdentityID string
 	Decision   string // allow or deny
 	Action     string // action id
-	Since      *time.Time
-	Until      *time.Time
-	Cursor     string
-	Limit      int
+	// WouldDeny selects the decisions monitor mode allowed that the policy
+	// set would have denied.
+	WouldDeny bool
+	Since     *time.Time
+	Until     *time.Time
+	Cursor    string
+	Limit     int
 }
 
 // Validate checks the filter and normalises its page size.

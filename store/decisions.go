@@ -11,7 +11,7 @@ import (
 
 var _ warden.DecisionActivityLog = (*DB)(nil)
 
-const decisionColumns = "id, time, source, principal_type, principal_id, identity_id, action_type, action_id, resource_type, resource_id, decision, policies, errors, policy_version, latency_us, request"
+const decisionColumns = "id, time, source, principal_type, principal_id, identity_id, action_type, action_id, resource_type, resource_id, decision, policies, errors, policy_version, latency_us, request, would_deny"
 
 // RecordDecisions stores a batch of decisions in one transaction. Decision
 // records are a log of what the decision point answered, not changes to
@@ -63,7 +63,7 @@ func (db *DB) insertDecisions(ctx context.Context, tx *sql.Tx, records []*warden
 		errs, _ := json.Marshal(nonNil(r.Errors))
 		return []any{r.ID, micro(r.Time), r.Source, r.Principal.Type, r.Principal.ID, r.IdentityID,
 			r.Action.Type, r.Action.ID, r.Resource.Type, r.Resource.ID, r.Decision,
-			string(policies), string(errs), r.PolicyVersion, r.LatencyMicros, string(r.Request)}
+			string(policies), string(errs), r.PolicyVersion, r.LatencyMicros, string(r.Request), r.WouldDeny}
 	})
 	if err != nil {
 		return fmt.Errorf("record decisions: %w", err)
@@ -84,7 +84,7 @@ func scanDecision(s interface{ Scan(...any) error }) (*warden.DecisionRecord, er
 	var policies, errs, request string
 	if err := s.Scan(&r.ID, &t, &r.Source, &r.Principal.Type, &r.Principal.ID, &r.IdentityID,
 		&r.Action.Type, &r.Action.ID, &r.Resource.Type, &r.Resource.ID, &r.Decision,
-		&policies, &errs, &r.PolicyVersion, &r.LatencyMicros, &request); err != nil {
+		&policies, &errs, &r.PolicyVersion, &r.LatencyMicros, &request, &r.WouldDeny); err != nil {
 		return nil, err
 	}
 	r.Time = fromMicro(t)
@@ -117,6 +117,9 @@ func (db *DB) FindDecisions(ctx context.Context, f warden.DecisionFilter) ([]*wa
 	}
 	if f.Action != "" {
 		c.add("action_id = ?", f.Action)
+	}
+	if f.WouldDeny {
+		c.add("would_deny = ?", true)
 	}
 	if f.Since != nil {
 		c.add("time >= ?", micro(*f.Since))

@@ -33,6 +33,8 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Findings", func(t *testing.T) { testFindings(t, open) })
 	t.Run("Sessions", func(t *testing.T) { testSessions(t, open) })
 	t.Run("Access", func(t *testing.T) { testAccess(t, open) })
+	t.Run("Enforcement", func(t *testing.T) { testEnforcement(t, open) })
+	t.Run("Provenance", func(t *testing.T) { testProvenance(t, open) })
 }
 
 // clock is a settable time source for deterministic timestamps.
