@@ -125,15 +125,15 @@ func (i *Identity) Team() string {
 // one for all; identity may be nil (a principal warden does not know),
 // in which case only the setting for all applies.
 func ResolveEnforcementMode(settings []*EnforcementSetting, c Control, identity *Identity) (EnforcementMode, string) {
-	var team, env string
-	if identity != nil {
-		if t := identity.Team(); t != "" {
-			team = ScopeTeam + ":" + t
-		}
-		if identity.Environment != "" {
-			env = ScopeEnvironment + ":" + identity.Environment
-		}
+	if identity == nil {
+		return ResolveEnforcementModeFor(settings, c, "", "")
 	}
+	return ResolveEnforcementModeFor(settings, c, identity.Team(), identity.Environment)
+}
+
+// ResolveEnforcementModeFor is ResolveEnforcementMode for an identity of
+// the team and environment given ("" for none).
+func ResolveEnforcementModeFor(settings []*EnforcementSetting, c Control, team, environment string) (EnforcementMode, string) {
 	best, bestRank := EnforcementMode(""), 0
 	scope := "default"
 	for _, s := range settings {
@@ -142,9 +142,9 @@ func ResolveEnforcementMode(settings []*EnforcementSetting, c Control, identity 
 		}
 		rank := 0
 		switch {
-		case team != "" && s.Scope == team:
+		case team != "" && strings.HasPrefix(s.Scope, ScopeTeam+":") && s.Scope[len(ScopeTeam)+1:] == team:
 			rank = 3
-		case env != "" && s.Scope == env:
+		case environment != "" && strings.HasPrefix(s.Scope, ScopeEnvironment+":") && s.Scope[len(ScopeEnvironment)+1:] == environment:
 			rank = 2
 		case s.Scope == ScopeAll:
 			rank = 1

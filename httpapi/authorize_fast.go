@@ -113,6 +113,9 @@ func appendDecision(b []byte, d *policy.Decision) []byte {
 		b = append(b, `,"identity_id":`...)
 		b = appendJSONString(b, d.IdentityID)
 	}
+	if d.WouldDeny {
+		b = append(b, `,"would_deny":true`...)
+	}
 	return append(b, '}')
 }
 

@@ -42,6 +42,8 @@ type identityEntry struct {
 	// grants are the identity's access grants active when it was loaded;
 	// the entry expires no later than the first of them ends.
 	grants []*warden.AccessRequest
+	// team and env place the identity for enforcement settings.
+	team, env string
 	// encoded is the entity's JSON, made once by the decision-log writer
 	// for every logged decision of this principal while the entry lives.
 	encoded atomic.Pointer[[]byte]

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -28,6 +29,10 @@ type Config struct {
 	Policies    warden.PolicyStore       // the active version; nil: guardrails only
 	Entities    warden.EntityStore       // stored resource and action entities
 	Grants      GrantSource              // just-in-time access grants
+	// Enforcement holds the policy set's mode per environment and team:
+	// in monitor mode a deny by the user's policies is answered allow
+	// and logged as a would-deny (the guardrails always enforce).
+	Enforcement EnforcementSource
 	Verifier    warden.TokenVerifier     // principals by token
 	Revocations warden.RevocationChecker // context.token.revoked
 	// Audience is the audience tokens must carry ("" checks none).
@@ -55,6 +60,7 @@ type Engine struct {
 	cfg      Config
 	set      atomic.Pointer[Set]
 	stored   atomic.Pointer[types.EntityMap]
+	modes    atomic.Pointer[[]*warden.EnforcementSetting] // the policy control's settings
 	ids      *identityCache
 	resolve  *resolver
 	tokens   *tokenCache
@@ -135,7 +141,44 @@ func (e *Engine) Reload(ctx context.Context) error {
 	if err := e.reloadPolicies(ctx); err != nil {
 		return err
 	}
+	if err := e.reloadModes(ctx); err != nil {
+		return err
+	}
 	return e.reloadEntities(ctx)
+}
+
+// reloadModes reads the policy set's enforcement settings.
+func (e *Engine) reloadModes(ctx context.Context) error {
+	if e.cfg.Enforcement == nil {
+		return nil
+	}
+	all, err := e.cfg.Enforcement.FindEnforcementSettings(ctx)
+	if err != nil {
+		return fmt.Errorf("load enforcement settings: %w", err)
+	}
+	var mine []*warden.EnforcementSetting
+	for _, s := range all {
+		if s.Control == warden.ControlPolicy {
+			mine = append(mine, s)
+		}
+	}
+	e.modes.Store(&mine)
+	return nil
+}
+
+// monitoring reports whether the policy set runs in monitor mode for the
+// principal (nil when it is not a known identity).
+func (e *Engine) monitoring(principal *identityEntry) bool {
+	settings := e.modes.Load()
+	if settings == nil || len(*settings) == 0 {
+		return false // the policy set's default: enforce
+	}
+	var team, env string
+	if principal != nil {
+		team, env = principal.team, principal.env
+	}
+	mode, _ := warden.ResolveEnforcementModeFor(*settings, warden.ControlPolicy, team, env)
+	return mode == warden.ModeMonitor
 }
 
 func (e *Engine) reloadPolicies(ctx context.Context) error {
@@ -200,6 +243,8 @@ func (e *Engine) apply(ctx context.Context, ch warden.Change) {
 		e.report(e.reloadPolicies(ctx))
 	case "policy_entity":
 		e.report(e.reloadEntities(ctx))
+	case "enforcement_setting":
+		e.report(e.reloadModes(ctx))
 	case "policy_version", "token":
 		// Pushing a version changes nothing until it is activated; API
 		// tokens are not policy principals.
@@ -302,6 +347,11 @@ func (e *Engine) Decide(ctx context.Context, req *Request, source string) (*Deci
 		d.Decision = "allow"
 	}
 	d.Policies, d.Errors = diagnosticStrings(diag)
+	if d.Decision == "deny" && !byGuardrail(d.Policies) && e.monitoring(cached) {
+		// Monitor mode: answer allow, log what the policy set would
+		// have done and which policies would have done it.
+		d.Decision, d.WouldDeny = "allow", true
+	}
 	d.Principal = refOf(principalUID)
 	e.record(d, source, start, creq, cached, p.entities)
 	return d, nil
@@ -332,6 +382,7 @@ func (e *Engine) identity(ctx context.Context, ref string, now time.Time) (*iden
 		ent.id = facts.Identity.ID
 		ent.entity = IdentityEntity(*facts, now)
 		ent.grants = facts.Grants
+		ent.team, ent.env = facts.Identity.Team(), facts.Identity.Environment
 		for _, g := range facts.Grants {
 			// A grant's end must reach the decision on time, cache or not.
 			if g.ExpiresAt != nil && g.ExpiresAt.Before(ent.expires) {
@@ -356,7 +407,7 @@ func (e *Engine) record(d *Decision, source string, start time.Time, creq cedar.
 	if e.writer == nil {
 		return
 	}
-	if d.Decision == "allow" && !byGrant(d.Policies) && (e.cfg.SampleAllows <= 0 || rand.Float64() >= e.cfg.SampleAllows) {
+	if d.Decision == "allow" && !d.WouldDeny && !byGrant(d.Policies) && (e.cfg.SampleAllows <= 0 || rand.Float64() >= e.cfg.SampleAllows) {
 		return
 	}
 	e.writer.enqueue(&pendingDecision{
@@ -364,7 +415,7 @@ func (e *Engine) record(d *Decision, source string, start time.Time, creq cedar.
 			ID: d.ID, Time: e.cfg.Now().UTC(), Source: source, Principal: d.Principal, IdentityID: d.IdentityID,
 			Action: refOf(creq.Action), Resource: refOf(creq.Resource), Decision: d.Decision,
 			Policies: d.Policies, Errors: d.Errors, PolicyVersion: d.PolicyVersion,
-			LatencyMicros: time.Since(start).Microseconds(),
+			LatencyMicros: time.Since(start).Microseconds(), WouldDeny: d.WouldDeny,
 		},
 		request:   creq,
 		principal: principal,
@@ -376,6 +427,26 @@ func (e *Engine) record(d *Decision, source string, start time.Time, creq cedar.
 // grant covers (guardrails.cedar). Every decision it determines is logged,
 // sampled or not: that log is what a grant was used for.
 const GrantPolicyID = warden.GrantPolicyID
+
+// GuardrailPrefix starts the id of every built-in guardrail policy.
+const GuardrailPrefix = "guardrail."
+
+// byGuardrail reports whether a built-in guardrail determined a deny:
+// those enforce in every mode, since they stop principals already judged
+// unsafe (quarantined, disabled, revoked).
+func byGuardrail(policies []string) bool {
+	for _, p := range policies {
+		if strings.HasPrefix(p, GuardrailPrefix) {
+			return true
+		}
+	}
+	return false
+}
+
+// EnforcementSource gives the decision point the enforcement settings.
+type EnforcementSource interface {
+	FindEnforcementSettings(ctx context.Context) ([]*warden.EnforcementSetting, error)
+}
 
 func byGrant(policies []string) bool {
 	for _, p := range policies {

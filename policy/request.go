@@ -38,6 +38,10 @@ type Decision struct {
 	PolicyVersion int64            `json:"policy_version"`
 	Principal     warden.EntityRef `json:"principal"`
 	IdentityID    string           `json:"identity_id,omitempty"`
+	// WouldDeny is set on an allow given in monitor mode: the policy set
+	// denied the request (Policies are the denying policies; none on a
+	// default deny).
+	WouldDeny bool `json:"would_deny,omitempty"`
 }
 
 // Allowed reports whether the decision is allow.
