@@ -46,7 +46,11 @@ func newPDPServices(cfg Config) pdpServices {
 		p.decisions, _ = cfg.Identities.(warden.DecisionLog)
 	}
 	if p.engine == nil {
-		p.engine = policy.New(policy.Config{Identities: cfg.Identities, Credentials: cfg.Credentials, Policies: p.store, Entities: p.entities})
+		pc := policy.Config{Identities: cfg.Identities, Credentials: cfg.Credentials, Policies: p.store, Entities: p.entities}
+		if cfg.Enforcement != nil {
+			pc.Enforcement = cfg.Enforcement
+		}
+		p.engine = policy.New(pc)
 	}
 	if p.http == nil {
 		p.http = &policy.HTTPMapping{}

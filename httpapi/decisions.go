@@ -7,7 +7,7 @@ import (
 	"github.com/warden-nhi/warden"
 )
 
-var decisionListParams = []string{"identity", "decision", "action", "since", "until", "cursor", "limit"}
+var decisionListParams = []string{"identity", "decision", "action", "would_deny", "since", "until", "cursor", "limit"}
 
 func (s *Server) handleListDecisions(w http.ResponseWriter, r *http.Request) {
 	q, err := parseQuery(r, decisionListParams)
@@ -20,6 +20,12 @@ func (s *Server) handleListDecisions(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	filter := warden.DecisionFilter{IdentityID: q.get("identity"), Decision: q.get("decision"), Action: q.get("action"), Cursor: q.get("cursor")}
+	if wd, err := q.boolean("would_deny"); err != nil {
+		s.Error(w, r, err)
+		return
+	} else if wd != nil {
+		filter.WouldDeny = *wd
+	}
 	for name, dst := range map[string]**time.Time{"since": &filter.Since, "until": &filter.Until} {
 		if v := q.get(name); v != "" {
 			t, err := time.Parse(time.RFC3339, v)

@@ -83,6 +83,7 @@ func newTestEnvOn(t *testing.T, db *store.DB) *testEnv {
 		Access:       access.New(access.Config{Store: db, Identities: db, Events: db, Detections: db, Revoker: db, Tokens: e.issuer, Decisions: db}),
 		Verifier:     e.issuer,
 		Rightsize:    newTestRightsizer(t, db),
+		Enforcement:  db,
 	})
 	hs.Config.Handler = e.srv
 	hs.Start()

@@ -44,6 +44,11 @@ func (s *Server) routeTable() []Route {
 		{"POST", "/v1/identities/{ref}/credentials", write, s.handleCreateCredential},
 		{"GET", "/v1/identities/{ref}/rightsize", read, s.handleRightsize},
 
+		{"GET", "/v1/enforcement", warden.PermPolicyRead, s.handleGetEnforcement},
+		{"POST", "/v1/enforcement/settings", warden.PermPolicyWrite, s.handlePutEnforcement},
+		{"DELETE", "/v1/enforcement/settings/{control}", warden.PermPolicyWrite, s.handleDeleteEnforcement},
+		{"GET", "/v1/enforcement/events", read, s.handleListEnforcementEvents},
+
 		{"GET", "/v1/credentials", read, s.handleListCredentials},
 		{"GET", "/v1/credentials/{id}", read, s.handleGetCredential},
 		{"PATCH", "/v1/credentials/{id}", write, s.handleUpdateCredential},

@@ -67,6 +67,10 @@ type Config struct {
 	// Rightsize compares identities' grants with their activity
 	// (rightsize.go); when nil that route answers 503.
 	Rightsize warden.RightsizeService
+	// Enforcement keeps the controls' monitor/enforce settings and the
+	// governance actions' events (enforcement.go); when nil those routes
+	// answer 503.
+	Enforcement warden.EnforcementStore
 }
 
 // Server is warden's REST API. It implements http.Handler.
@@ -92,6 +96,7 @@ type Server struct {
 	access      warden.AccessService
 	verifier    warden.TokenVerifier
 	rightsize   warden.RightsizeService
+	enforcement warden.EnforcementStore
 	metrics     *metrics
 	mux         *http.ServeMux
 	routes      []Route
@@ -133,6 +138,7 @@ func New(cfg Config) *Server {
 	s.monitor = cfg.Monitor
 	s.access, s.verifier = cfg.Access, cfg.Verifier
 	s.rightsize = cfg.Rightsize
+	s.enforcement = cfg.Enforcement
 	s.routes = s.routeTable()
 	for _, rt := range s.routes {
 		s.mux.Handle(rt.Method+" "+rt.Pattern, s.wrap(rt))

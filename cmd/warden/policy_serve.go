@@ -67,7 +67,7 @@ func startPDP(ctx context.Context, db *store.DB, f pdpFlags, deps pdpDeps, logge
 		return httpapi.PolicyConfig{}, nil, fmt.Errorf("start change listener: %w", err)
 	}
 	cfg := policy.Config{
-		Identities: db, Credentials: db, Policies: db, Entities: db, Log: db, Changes: db, Grants: db,
+		Identities: db, Credentials: db, Policies: db, Entities: db, Log: db, Changes: db, Grants: db, Enforcement: db,
 		Findings: policy.GovernanceFindings{Findings: db}, // open_findings
 		Verifier: deps.verifier, Revocations: deps.revocations, Audience: f.audience,
 		SampleAllows: f.sampleAllows, LogFlushInterval: f.logFlush, Logger: logger,
