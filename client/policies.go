@@ -90,6 +90,9 @@ func (c *Client) FindDecisions(ctx context.Context, f warden.DecisionFilter) ([]
 	set("decision", f.Decision)
 	set("action", f.Action)
 	set("cursor", f.Cursor)
+	if f.WouldDeny {
+		q.Set("would_deny", "true")
+	}
 	if f.Since != nil {
 		q.Set("since", f.Since.UTC().Format(time.RFC3339))
 	}

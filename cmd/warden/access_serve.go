@@ -1,13 +1,9 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
-	"net/http"
-	"net/url"
-	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -53,20 +49,12 @@ func startAccess(ctx context.Context, db *store.DB, f accessFlags, tokens warden
 		return nil, fmt.Errorf("--access-max-duration, --access-max-breakglass and --access-sweep must be positive")
 	}
 	var notifier access.Notifier
-	if f.webhook != "" {
-		u, err := url.Parse(f.webhook)
-		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-			return nil, fmt.Errorf("--access-webhook %q must be an http(s) URL", f.webhook)
-		}
-		if f.webhookSecretFile == "" {
-			return nil, fmt.Errorf("--access-webhook needs --access-webhook-secret-file: notifications are always signed")
-		}
-		secret, err := os.ReadFile(f.webhookSecretFile)
-		if err != nil || len(bytes.TrimSpace(secret)) < 16 {
-			return nil, fmt.Errorf("--access-webhook-secret-file: read a secret of at least 16 bytes: %v", err)
-		}
-		notifier = &accessWebhook{url: f.webhook, secret: bytes.TrimSpace(secret), base: baseURL,
-			client: &http.Client{Timeout: 10 * time.Second}, logger: logger.With("component", "access-webhook")}
+	hook, err := newSignedWebhook("access-webhook", f.webhook, f.webhookSecretFile, logger.With("component", "access-webhook"))
+	if err != nil {
+		return nil, err
+	}
+	if hook != nil {
+		notifier = &accessWebhook{hook: hook, base: baseURL}
 	}
 	svc := access.New(access.Config{
 		Notifier: notifier,

@@ -1,17 +1,10 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
-	"log/slog"
-	"net/http"
-	"strconv"
-	"time"
 
 	"github.com/warden-nhi/warden"
-	"github.com/warden-nhi/warden/monitor"
 )
 
 // accessWebhook tells approvers about access requests by webhook: a JSON
@@ -21,11 +14,8 @@ import (
 // routes, which need an approver's token: a notification can prompt an
 // answer, never give one.
 type accessWebhook struct {
-	url    string
-	secret []byte
-	base   string // the server's public URL, for links
-	client *http.Client
-	logger *slog.Logger
+	hook *signedWebhook
+	base string // the server's public URL, for links
 }
 
 // accessNotification is the body of one notification.
@@ -54,43 +44,8 @@ func (w *accessWebhook) NotifyAccess(ctx context.Context, event string, r *warde
 	}
 	body, err := json.Marshal(n)
 	if err != nil {
-		w.logger.Error("encode access notification", "request", r.ID, "error", err)
+		w.hook.logger.Error("encode access notification", "request", r.ID, "error", err)
 		return
 	}
-	go w.deliver(context.WithoutCancel(ctx), r.ID, body)
-}
-
-func (w *accessWebhook) deliver(ctx context.Context, id string, body []byte) {
-	backoff := time.Second
-	for attempt := 1; attempt <= 3; attempt++ {
-		err := w.post(ctx, body)
-		if err == nil {
-			return
-		}
-		w.logger.Warn("access notification failed", "request", id, "attempt", attempt, "error", err)
-		time.Sleep(backoff)
-		backoff *= 2
-	}
-}
-
-func (w *accessWebhook) post(ctx context.Context, body []byte) error {
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, "POST", w.url, bytes.NewReader(body))
-	if err != nil {
-		return err
-	}
-	ts := strconv.FormatInt(time.Now().Unix(), 10)
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set(monitor.HeaderTimestamp, ts)
-	req.Header.Set(monitor.HeaderSignature, monitor.Sign(w.secret, ts, body))
-	resp, err := w.client.Do(req)
-	if err != nil {
-		return err
-	}
-	resp.Body.Close()
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return fmt.Errorf("webhook answered %d", resp.StatusCode)
-	}
-	return nil
+	w.hook.send(ctx, "access "+r.ID, body)
 }

@@ -40,8 +40,8 @@ func TestAccessWebhook_PendingRequestNotifiesApproversSigned(t *testing.T) {
 	if err := db.CreateIdentity(ctx, id); err != nil {
 		t.Fatal(err)
 	}
-	svc := access.New(access.Config{Store: db, Identities: db, Notifier: &accessWebhook{url: hook.URL, secret: secret, base: "https://warden.example.org",
-		client: hook.Client(), logger: slog.New(slog.NewTextHandler(io.Discard, nil))}})
+	svc := access.New(access.Config{Store: db, Identities: db, Notifier: &accessWebhook{base: "https://warden.example.org",
+		hook: &signedWebhook{url: hook.URL, secret: secret, client: hook.Client(), logger: slog.New(slog.NewTextHandler(io.Discard, nil))}}})
 	r, _, err := svc.RequestAccess(ctx, warden.AccessInput{Identity: id.ID, Scope: warden.AccessScope{Actions: []string{"write"}}, Duration: "1h", Reason: "replay refunds"})
 	if err != nil || r.Status != warden.AccessPending {
 		t.Fatalf("request = %+v, %v", r, err)

@@ -71,5 +71,6 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 	root.AddCommand(newDetectCmd(), newDetectionsCmd())
 	root.AddCommand(newAccessCmd(), newBreakGlassCmd())
 	root.AddCommand(newRightsizeCmd())
+	root.AddCommand(newEnforcementCmd())
 	return root
 }

@@ -21,12 +21,12 @@ nginx auth_request). A policy directory holds *.cedar files, schema.cedarschema,
 disabled-guardrails.txt, and tests/*.json. See examples/policies.
 
 Offline (no server): validate, test, guardrails.
-Through the server (--server, WARDEN_TOKEN): push, list, activate, rollback, replay.`,
+Through the server (--server, WARDEN_TOKEN): push, list, activate, rollback, replay, decisions.`,
 	}
 	opts := addClientFlags(cmd, true)
 	cmd.AddCommand(newPolicyValidateCmd(opts), newPolicyTestCmd(opts), newPolicyGuardrailsCmd(opts),
 		newPolicyPushCmd(opts), newPolicyListCmd(opts), newPolicyActivateCmd(opts), newPolicyRollbackCmd(opts),
-		newPolicyReplayCmd(opts))
+		newPolicyReplayCmd(opts), newPolicyDecisionsCmd(opts))
 	return cmd
 }
 

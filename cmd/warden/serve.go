@@ -43,6 +43,7 @@ type serveConfig struct {
 	retention retentionFlags
 	monitor   monitorFlags
 	access    accessFlags
+	enforce   enforceFlags
 }
 
 func newServeCmd() *cobra.Command {
@@ -83,6 +84,7 @@ the SQLite database). With --demo it also loads a fictional organisation's
 	addRetentionFlags(cmd, &cfg.retention)
 	addMonitorFlags(cmd, &cfg.monitor)
 	addAccessFlags(cmd, &cfg.access)
+	addEnforceFlags(cmd, &cfg.enforce)
 	return cmd
 }
 
@@ -195,6 +197,15 @@ func runServe(ctx context.Context, cfg serveConfig, logw interface{ Write([]byte
 		}
 	}
 
+	// Automatic governance actions run in the mode set per control; the
+	// inactivity control runs here, the review and offboarding sweeps
+	// disable through the same service.
+	enforcer, err := startEnforce(pdpCtx, db, cfg.enforce, iss.IssuerURL(), logger)
+	if err != nil {
+		return err
+	}
+	_ = enforcer
+
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	reg.MustRegister(mon.metrics...)
@@ -216,7 +227,8 @@ func runServe(ctx context.Context, cfg serveConfig, logw interface{ Write([]byte
 		Findings: db, Posture: db, Governance: gov,
 		Monitor: mon.api,
 		Access:  accessSvc, Verifier: iss,
-		Rightsize: newRightsizeService(db),
+		Rightsize:   newRightsizeService(db),
+		Enforcement: db,
 	})
 	ui := console.New(console.Config{
 		Identities: db, Inventory: db, Credentials: db, Grants: db, Sessions: db,
