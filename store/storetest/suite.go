@@ -35,6 +35,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Access", func(t *testing.T) { testAccess(t, open) })
 	t.Run("Enforcement", func(t *testing.T) { testEnforcement(t, open) })
 	t.Run("Provenance", func(t *testing.T) { testProvenance(t, open) })
+	t.Run("Programme", func(t *testing.T) { testProgramme(t, open) })
 }
 
 // clock is a settable time source for deterministic timestamps.
