@@ -56,6 +56,9 @@ type Report struct {
 	Rules       []GovernanceRule `json:"rules"`
 	ByOWASP     []ReportGroup    `json:"by_owasp"`
 	ByNIST      []ReportGroup    `json:"by_nist"`
+	// Programme is the programme metrics of the last 12 months, when the
+	// server computes them.
+	Programme *ProgrammeMetrics `json:"programme,omitempty"`
 }
 
 // ReportGroup is the findings mapped to one reference.

@@ -27,6 +27,9 @@ type EvaluatorConfig struct {
 	Events      warden.EventService
 	Findings    FindingStore
 	Posture     warden.PostureService
+	// Programme adds the programme metrics (the last 12 months) to the
+	// report; nil leaves them out.
+	Programme warden.ProgrammeService
 	// Rules is the rule configuration; nil means DefaultConfig.
 	Rules *Config
 	// Now is the clock; nil means time.Now.

@@ -49,7 +49,13 @@ func (ev *Evaluator) Report(ctx context.Context) (*warden.Report, error) {
 	if len(latest) > 0 {
 		posture = latest[0]
 	}
-	return BuildReport(ev.rules, findings, identities, posture, ev.now()), nil
+	r := BuildReport(ev.rules, findings, identities, posture, ev.now())
+	if ev.cfg.Programme != nil {
+		if r.Programme, err = ev.cfg.Programme.ProgrammeMetrics(ctx, warden.ProgrammeFilter{Until: ev.now()}); err != nil {
+			return nil, fmt.Errorf("report: programme: %w", err)
+		}
+	}
+	return r, nil
 }
 
 // BuildReport groups findings by OWASP NHI id (NHI1 ... NHI10) and by NIST
@@ -134,6 +140,9 @@ func RenderMarkdown(w io.Writer, r *warden.Report) error {
 			fmt.Fprintf(&b, "| %s | %d |\n", row.name, row.n)
 		}
 		b.WriteString("\n")
+	}
+	if r.Programme != nil {
+		writeProgramme(&b, r.Programme)
 	}
 	writeGroups(&b, "Findings by OWASP Non-Human Identities Top 10 (2025)", r.ByOWASP)
 	writeGroups(&b, "Findings by NIST SP 800-207 / CSF 2.0 reference", r.ByNIST)

@@ -84,6 +84,7 @@ func newTestEnvOn(t *testing.T, db *store.DB) *testEnv {
 		Verifier:     e.issuer,
 		Rightsize:    newTestRightsizer(t, db),
 		Enforcement:  db,
+		Programme:    db,
 	})
 	hs.Config.Handler = e.srv
 	hs.Start()

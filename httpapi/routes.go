@@ -69,6 +69,7 @@ func (s *Server) routeTable() []Route {
 		{"POST", "/v1/governance/evaluate", write, s.handleEvaluate},
 		{"GET", "/v1/governance/report", read, s.handleReport},
 		{"GET", "/v1/posture", read, s.handleGetPosture},
+		{"GET", "/v1/programme", read, s.handleGetProgramme},
 
 		{"POST", "/v1/access/requests", warden.PermAccessRequest, s.handleRequestAccess},
 		{"GET", "/v1/access/requests", read, s.handleListAccessRequests},

@@ -71,6 +71,9 @@ type Config struct {
 	// governance actions' events (enforcement.go); when nil those routes
 	// answer 503.
 	Enforcement warden.EnforcementStore
+	// Programme computes the programme metrics (programme.go); when nil
+	// that route answers 503.
+	Programme warden.ProgrammeService
 }
 
 // Server is warden's REST API. It implements http.Handler.
@@ -97,6 +100,7 @@ type Server struct {
 	verifier    warden.TokenVerifier
 	rightsize   warden.RightsizeService
 	enforcement warden.EnforcementStore
+	programme   warden.ProgrammeService
 	metrics     *metrics
 	mux         *http.ServeMux
 	routes      []Route
@@ -138,7 +142,7 @@ func New(cfg Config) *Server {
 	s.monitor = cfg.Monitor
 	s.access, s.verifier = cfg.Access, cfg.Verifier
 	s.rightsize = cfg.Rightsize
-	s.enforcement = cfg.Enforcement
+	s.enforcement, s.programme = cfg.Enforcement, cfg.Programme
 	s.routes = s.routeTable()
 	for _, rt := range s.routes {
 		s.mux.Handle(rt.Method+" "+rt.Pattern, s.wrap(rt))

@@ -32,7 +32,7 @@ func newGovernance(db *store.DB, rulesFile string) (*govern.Evaluator, error) {
 		}
 	}
 	return govern.NewEvaluator(govern.EvaluatorConfig{
-		Identities: db, Credentials: db, Grants: db, Events: db, Findings: db, Posture: db, Rules: rules,
+		Identities: db, Credentials: db, Grants: db, Events: db, Findings: db, Posture: db, Programme: db, Rules: rules,
 	})
 }
 

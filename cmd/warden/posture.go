@@ -12,7 +12,8 @@ import (
 
 func newPostureCmd() *cobra.Command {
 	var since string
-	var history int
+	var history, months int
+	var programme bool
 	cmd := &cobra.Command{
 		Use:   "posture",
 		Short: "Show the governance posture and how it changed",
@@ -20,16 +21,38 @@ func newPostureCmd() *cobra.Command {
 not onboarded, over-privileged, stale and high-risk counts and open findings, newest first,
 then the latest open findings by OWASP NHI id and by severity. With --json, one snapshot
 per line (fields: id, time, identities, unowned, not_onboarded, over_privileged, stale,
-high_risk, open_findings, suppressed, by_severity, by_rule, by_owasp).`,
+high_risk, open_findings, suppressed, by_severity, by_rule, by_owasp).
+
+--programme shows the programme metrics instead, a calendar month per row: not-onboarded
+identities discovered, owners assigned and the median time to assign one, reviews answered,
+what controls in monitor mode would have denied or disabled, and over-permissioned
+identities at the month's last evaluation (--json: the metrics object).`,
 		Example: `  warden posture
   warden posture --history 30 --json
-  warden posture --since 2026-01-01`,
+  warden posture --since 2026-01-01
+  warden posture --programme --months 6`,
 		Args: cobra.NoArgs,
 	}
 	opts := addClientFlags(cmd, false)
 	cmd.Flags().IntVar(&history, "history", 10, "how many snapshots to show (1-500)")
 	cmd.Flags().StringVar(&since, "since", "", "only snapshots from this date (YYYY-MM-DD or RFC 3339)")
+	cmd.Flags().BoolVar(&programme, "programme", false, "show the programme metrics by month instead")
+	cmd.Flags().IntVar(&months, "months", 12, "with --programme: how many calendar months (1-36)")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		if programme {
+			c, err := opts.newClient(cmd)
+			if err != nil {
+				return err
+			}
+			m, err := c.Programme(cmd.Context(), months, time.Time{})
+			if err != nil {
+				return explain(err)
+			}
+			if opts.json {
+				return newJSONLines(cmd.OutOrStdout()).write(m)
+			}
+			return printProgramme(cmd.OutOrStdout(), m)
+		}
 		if history < 1 || history > warden.MaxPageSize {
 			return fmt.Errorf("--history must be between 1 and %d", warden.MaxPageSize)
 		}

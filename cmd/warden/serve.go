@@ -228,7 +228,7 @@ func runServe(ctx context.Context, cfg serveConfig, logw interface{ Write([]byte
 		Monitor: mon.api,
 		Access:  accessSvc, Verifier: iss,
 		Rightsize:   newRightsizeService(db),
-		Enforcement: db,
+		Enforcement: db, Programme: db,
 	})
 	ui := console.New(console.Config{
 		Identities: db, Inventory: db, Credentials: db, Grants: db, Sessions: db,
