@@ -109,7 +109,7 @@ func (s *Service) Disable(ctx context.Context, req warden.DisableRequest) (*ward
 	if err := s.cfg.Store.RecordEnforcementEvent(ctx, e); err != nil {
 		return nil, fmt.Errorf("governance action %s: report %s: %w", req.Control, identity.ID, err)
 	}
-	s.cfg.Logger.Info("identity would be disabled (monitor mode)", "control", req.Control, "identity", identity.ID, "scope", scope, "ref", req.Ref)
+	s.cfg.Logger.Debug("identity would be disabled (monitor mode)", "control", req.Control, "identity", identity.ID, "scope", scope, "ref", req.Ref)
 	s.notify(ctx, e, identity)
 	return e, nil
 }
