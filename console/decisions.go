@@ -34,6 +34,9 @@ func (s *Server) handleDecisions(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	form := decisionsForm{Decision: q.Get("decision"), Action: q.Get("action"), Identity: q.Get("identity")}
 	filter := warden.DecisionFilter{Decision: form.Decision, Action: form.Action, Cursor: q.Get("cursor")}
+	if form.Decision == "would_deny" { // monitor mode: allowed, but the policy set denied
+		filter.Decision, filter.WouldDeny = "", true
+	}
 	if err := filter.Validate(); err != nil {
 		s.renderError(w, r, err)
 		return

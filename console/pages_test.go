@@ -172,17 +172,20 @@ func TestDecisionsPage(t *testing.T) {
 		pagesDecision(alice, alice.ID, "read", "allow", now.Add(-3*time.Minute), "policy0"),
 		pagesDecision(alice, alice.ID, "write", "deny", now.Add(-2*time.Minute), "guardrail-quarantined"),
 		pagesDecision(nil, "unknown-svc", "read", "deny", now.Add(-time.Minute)),
+		pagesDecision(alice, alice.ID, "delete", "allow", now.Add(-30*time.Second), "no-deletes"),
 	}
+	ds[3].WouldDeny = true // monitor mode let it through
 	if err := f.db.RecordDecisions(adminCtx(), ds); err != nil {
 		t.Fatal(err)
 	}
 	b := f.signIn(t, warden.RoleAuditor)
 	checkFilters(t, b, "/ui/decisions", "decisions", []filterCase{
-		{"no filter", "", []string{ds[0].ID, ds[1].ID, ds[2].ID}},
+		{"no filter", "", []string{ds[0].ID, ds[1].ID, ds[2].ID, ds[3].ID}},
 		{"deny", "decision=deny", []string{ds[1].ID, ds[2].ID}},
-		{"allow", "decision=allow", []string{ds[0].ID}},
+		{"allow", "decision=allow", []string{ds[0].ID, ds[3].ID}},
+		{"would deny", "decision=would_deny", []string{ds[3].ID}},
 		{"action", "action=read", []string{ds[0].ID, ds[2].ID}},
-		{"identity", "identity=" + alice.ExternalID, []string{ds[0].ID, ds[1].ID}},
+		{"identity", "identity=" + alice.ExternalID, []string{ds[0].ID, ds[1].ID, ds[3].ID}},
 		{"combined", "identity=" + alice.ID + "&decision=deny", []string{ds[1].ID}},
 	})
 	checkBadFilters(t, b, "/ui/decisions", []badFilterCase{
@@ -192,7 +195,7 @@ func TestDecisionsPage(t *testing.T) {
 	})
 	_, page := b.get("/ui/decisions")
 	for _, want := range []string{`id="decision-filters"`, `<a class="identity-link" href="/ui/identities/` + alice.ID + `">` + alice.ID + `</a>`,
-		`<span class="badge deny">deny</span>`, `<span class="badge allow">allow</span>`, "guardrail-quarantined", "1.5 ms", "Doc::payroll", "none (default deny)"} {
+		`<span class="badge deny">deny</span>`, `<span class="badge allow">allow</span>`, "guardrail-quarantined", "1.5 ms", "Doc::payroll", "none (default deny)", `<span class="badge deny">would deny</span>`} {
 		if !strings.Contains(page, want) {
 			t.Errorf("decisions page lacks %q", want)
 		}
