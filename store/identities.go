@@ -316,27 +316,33 @@ func (db *DB) UpdateIdentity(ctx context.Context, id string, upd warden.Identity
 	}
 	var out *warden.Identity
 	err := db.tx(ctx, func(tx *sql.Tx) error {
-		before, err := findIdentityByID(ctx, tx, db, id)
-		if err != nil {
-			return err
-		}
-		if before.Status == warden.StatusDeprovisioned {
-			return warden.Errorf(warden.ECONFLICT, "identity %s is deprovisioned and can no longer change", id)
-		}
-		after := *before
-		upd.Apply(&after)
-		if identityEqual(before, &after) {
-			out = before
-			return nil
-		}
-		after.UpdatedAt = db.now()
-		if err := db.writeIdentity(ctx, tx, &after, upd.Labels != nil); err != nil {
-			return fmt.Errorf("update identity %s: %w", id, err)
-		}
-		out = &after
-		return db.appendAudit(ctx, tx, auditEntry{action: "identity.update", targetType: "identity", targetID: id, before: before, after: &after})
+		var err error
+		out, err = db.updateIdentity(ctx, tx, id, upd)
+		return err
 	})
 	return out, err
+}
+
+// updateIdentity applies a validated, non-empty upd inside tx, audited as
+// "identity.update"; an update that changes nothing writes nothing.
+func (db *DB) updateIdentity(ctx context.Context, tx *sql.Tx, id string, upd warden.IdentityUpdate) (*warden.Identity, error) {
+	before, err := findIdentityByID(ctx, tx, db, id)
+	if err != nil {
+		return nil, err
+	}
+	if before.Status == warden.StatusDeprovisioned {
+		return nil, warden.Errorf(warden.ECONFLICT, "identity %s is deprovisioned and can no longer change", id)
+	}
+	after := *before
+	upd.Apply(&after)
+	if identityEqual(before, &after) {
+		return before, nil
+	}
+	after.UpdatedAt = db.now()
+	if err := db.writeIdentity(ctx, tx, &after, upd.Labels != nil); err != nil {
+		return nil, fmt.Errorf("update identity %s: %w", id, err)
+	}
+	return &after, db.appendAudit(ctx, tx, auditEntry{action: "identity.update", targetType: "identity", targetID: id, before: before, after: &after})
 }
 
 // DeprovisionIdentity moves the identity to deprovisioned and revokes its
