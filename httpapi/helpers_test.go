@@ -18,6 +18,7 @@ import (
 	"github.com/warden-nhi/warden"
 	"github.com/warden-nhi/warden/access"
 	"github.com/warden-nhi/warden/issuer"
+	"github.com/warden-nhi/warden/review"
 	"github.com/warden-nhi/warden/scan"
 	"github.com/warden-nhi/warden/store"
 	"github.com/warden-nhi/warden/store/storetest"
@@ -85,6 +86,7 @@ func newTestEnvOn(t *testing.T, db *store.DB) *testEnv {
 		Rightsize:    newTestRightsizer(t, db),
 		Enforcement:  db,
 		Programme:    db,
+		Reviews:      review.New(review.Config{Store: db, Identities: db, Findings: db, Events: db, Rightsize: newTestRightsizer(t, db)}),
 	})
 	hs.Config.Handler = e.srv
 	hs.Start()

@@ -82,6 +82,12 @@ func (s *Server) routeTable() []Route {
 		{"POST", "/v1/access/requests/{id}/token", workloadToken, s.handleGrantToken},
 		{"POST", "/v1/access/breakglass", warden.PermAccessRequest, s.handleBreakGlass},
 
+		{"POST", "/v1/reviews", write, s.handleStartReview},
+		{"GET", "/v1/reviews", read, s.handleListReviews},
+		{"GET", "/v1/reviews/{id}", read, s.handleGetReview},
+		{"GET", "/v1/reviews/{id}/items", read, s.handleListReviewItems},
+		{"POST", "/v1/reviews/items/{id}/answer", warden.PermReviewAnswer, s.handleAnswerReview},
+
 		{"GET", "/v1/audit", warden.PermAuditRead, s.handleListAudit},
 		{"GET", "/v1/audit/verify", warden.PermAuditRead, s.handleVerifyAudit},
 

@@ -74,6 +74,9 @@ type Config struct {
 	// Programme computes the programme metrics (programme.go); when nil
 	// that route answers 503.
 	Programme warden.ProgrammeService
+	// Reviews runs review campaigns (reviews.go); when nil those routes
+	// answer 503.
+	Reviews warden.ReviewService
 }
 
 // Server is warden's REST API. It implements http.Handler.
@@ -101,6 +104,7 @@ type Server struct {
 	rightsize   warden.RightsizeService
 	enforcement warden.EnforcementStore
 	programme   warden.ProgrammeService
+	reviews     warden.ReviewService
 	metrics     *metrics
 	mux         *http.ServeMux
 	routes      []Route
@@ -143,6 +147,7 @@ func New(cfg Config) *Server {
 	s.access, s.verifier = cfg.Access, cfg.Verifier
 	s.rightsize = cfg.Rightsize
 	s.enforcement, s.programme = cfg.Enforcement, cfg.Programme
+	s.reviews = cfg.Reviews
 	s.routes = s.routeTable()
 	for _, rt := range s.routes {
 		s.mux.Handle(rt.Method+" "+rt.Pattern, s.wrap(rt))
