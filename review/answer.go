@@ -16,16 +16,8 @@ import (
 // applies). The item, the identity and their audit records change in one
 // transaction.
 func (s *Service) AnswerReview(ctx context.Context, itemID string, in warden.ReviewAnswerInput) (*warden.ReviewItem, error) {
-	in.Answer = warden.ReviewAnswer(strings.ToLower(strings.TrimSpace(string(in.Answer))))
-	if !in.Answer.Valid() {
-		return nil, warden.FieldErrorf("answer", "answer %q is not keep, reduce or remove", clip(string(in.Answer)))
-	}
-	in.Comment = strings.TrimSpace(in.Comment)
-	if len(in.Comment) > warden.MaxTextLen || !utf8.ValidString(in.Comment) {
-		return nil, warden.FieldErrorf("comment", "comment must be valid text of at most %d bytes", warden.MaxTextLen)
-	}
-	if in.Answer == warden.AnswerRemove && in.Comment == "" {
-		return nil, warden.FieldErrorf("comment", "removing an identity needs a comment: say why it is no longer needed")
+	if err := checkAnswer(&in); err != nil {
+		return nil, err
 	}
 	current, err := s.cfg.Store.FindReviewItem(ctx, itemID)
 	if err != nil {
@@ -45,7 +37,7 @@ func (s *Service) AnswerReview(ctx context.Context, itemID string, in warden.Rev
 		switch in.Answer {
 		case warden.AnswerRemove:
 			status := warden.StatusDisabled
-			reason := clip(fmt.Sprintf("removed by %s in review %q: %s", actor, c.Name, in.Comment))
+			reason := fmt.Sprintf("removed by %s in review %q: %s", actor, c.Name, in.Comment)
 			if len(reason) > warden.MaxTextLen {
 				reason = reason[:warden.MaxTextLen]
 			}
@@ -57,6 +49,22 @@ func (s *Service) AnswerReview(ctx context.Context, itemID string, in warden.Rev
 		it.NextReviewAt = &next
 		return &warden.IdentityUpdate{NextReviewAt: &next}, nil
 	})
+}
+
+// checkAnswer validates an answer as a caller sent it, in place.
+func checkAnswer(in *warden.ReviewAnswerInput) error {
+	in.Answer = warden.ReviewAnswer(strings.ToLower(strings.TrimSpace(string(in.Answer))))
+	if !in.Answer.Valid() {
+		return warden.FieldErrorf("answer", "answer %q is not keep, reduce or remove", clip(string(in.Answer)))
+	}
+	in.Comment = strings.TrimSpace(in.Comment)
+	if len(in.Comment) > warden.MaxTextLen || !utf8.ValidString(in.Comment) {
+		return warden.FieldErrorf("comment", "comment must be valid text of at most %d bytes", warden.MaxTextLen)
+	}
+	if in.Answer == warden.AnswerRemove && in.Comment == "" {
+		return warden.FieldErrorf("comment", "removing an identity needs a comment: say why it is no longer needed")
+	}
+	return nil
 }
 
 // answerable refuses answers to items that are no longer open.
