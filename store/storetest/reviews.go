@@ -167,8 +167,8 @@ func testReviews(t *testing.T, open Opener) {
 		}
 		for target, want := range map[string][]string{
 			"review_item:" + items[1].ID: {"review.answer"},
-			"identity:" + b.ID:          {"identity.create", "identity.update"},
-			"review_campaign:" + c.ID:   {"review.start", "review.close"},
+			"identity:" + b.ID:           {"identity.create", "identity.update"},
+			"review_campaign:" + c.ID:    {"review.start", "review.close"},
 		} {
 			typ, id, _ := strings.Cut(target, ":")
 			recs, _, err := db.FindAuditRecords(context.Background(), warden.AuditFilter{TargetType: typ, TargetID: id})
