@@ -17,6 +17,7 @@ import (
 
 	"github.com/warden-nhi/warden"
 	"github.com/warden-nhi/warden/access"
+	"github.com/warden-nhi/warden/enforce"
 	"github.com/warden-nhi/warden/issuer"
 	"github.com/warden-nhi/warden/review"
 	"github.com/warden-nhi/warden/scan"
@@ -86,7 +87,8 @@ func newTestEnvOn(t *testing.T, db *store.DB) *testEnv {
 		Rightsize:    newTestRightsizer(t, db),
 		Enforcement:  db,
 		Programme:    db,
-		Reviews:      review.New(review.Config{Store: db, Identities: db, Findings: db, Events: db, Rightsize: newTestRightsizer(t, db)}),
+		Reviews: review.New(review.Config{Store: db, Identities: db, Findings: db, Events: db, Rightsize: newTestRightsizer(t, db),
+			Actions: enforce.New(enforce.Config{Store: db, Identities: db})}),
 	})
 	hs.Config.Handler = e.srv
 	hs.Start()

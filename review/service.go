@@ -65,8 +65,11 @@ type Config struct {
 	Actions  warden.GovernanceActions
 	Notifier Notifier
 	Schedule Schedule
-	// Defaults of campaigns that do not say otherwise.
+	// Defaults of campaigns that do not say otherwise; zero means
+	// DefaultDue, DefaultGrace and DefaultReminder. NoGrace makes the
+	// default grace period zero: disable right at the due date.
 	Due, Grace, Reminder time.Duration
+	NoGrace              bool
 	EscalateTo           string
 	// ActivityWindow is how far back the snapshot counts activity;
 	// RightsizeWindow how far back permissions used are read.
@@ -92,7 +95,9 @@ func New(cfg Config) *Service {
 	if cfg.Due <= 0 {
 		cfg.Due = DefaultDue
 	}
-	if cfg.Grace < 0 {
+	if cfg.Grace < 0 || cfg.NoGrace {
+		cfg.Grace = 0
+	} else if cfg.Grace == 0 {
 		cfg.Grace = DefaultGrace
 	}
 	if cfg.Reminder <= 0 {

@@ -70,6 +70,7 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 	root.AddCommand(newFindingsCmd(), newGovernCmd(), newPostureCmd(), newReportCmd())
 	root.AddCommand(newDetectCmd(), newDetectionsCmd())
 	root.AddCommand(newAccessCmd(), newBreakGlassCmd())
+	root.AddCommand(newReviewCmd())
 	root.AddCommand(newRightsizeCmd())
 	root.AddCommand(newEnforcementCmd())
 	return root

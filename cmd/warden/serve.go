@@ -44,6 +44,7 @@ type serveConfig struct {
 	monitor   monitorFlags
 	access    accessFlags
 	enforce   enforceFlags
+	review    reviewFlags
 }
 
 func newServeCmd() *cobra.Command {
@@ -85,6 +86,7 @@ the SQLite database). With --demo it also loads a fictional organisation's
 	addMonitorFlags(cmd, &cfg.monitor)
 	addAccessFlags(cmd, &cfg.access)
 	addEnforceFlags(cmd, &cfg.enforce)
+	addReviewFlags(cmd, &cfg.review)
 	return cmd
 }
 
@@ -204,7 +206,12 @@ func runServe(ctx context.Context, cfg serveConfig, logw interface{ Write([]byte
 	if err != nil {
 		return err
 	}
-	_ = enforcer
+	// Review campaigns disable expired reviews through it, in the mode
+	// control disable-review-expired has.
+	reviewSvc, err := startReviews(pdpCtx, db, cfg.review, enforcer, iss.IssuerURL(), logger)
+	if err != nil {
+		return err
+	}
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -229,6 +236,7 @@ func runServe(ctx context.Context, cfg serveConfig, logw interface{ Write([]byte
 		Access:  accessSvc, Verifier: iss,
 		Rightsize:   newRightsizeService(db),
 		Enforcement: db, Programme: db,
+		Reviews:     reviewSvc,
 	})
 	ui := console.New(console.Config{
 		Identities: db, Inventory: db, Credentials: db, Grants: db, Sessions: db,
