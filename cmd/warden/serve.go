@@ -236,7 +236,7 @@ func runServe(ctx context.Context, cfg serveConfig, logw interface{ Write([]byte
 		Access:  accessSvc, Verifier: iss,
 		Rightsize:   newRightsizeService(db),
 		Enforcement: db, Programme: db,
-		Reviews:     reviewSvc,
+		Reviews: reviewSvc,
 	})
 	ui := console.New(console.Config{
 		Identities: db, Inventory: db, Credentials: db, Grants: db, Sessions: db,

@@ -1,0 +1,172 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/warden-nhi/warden"
+	"github.com/warden-nhi/warden/enforce"
+	"github.com/warden-nhi/warden/httpapi"
+	"github.com/warden-nhi/warden/monitor"
+	"github.com/warden-nhi/warden/review"
+	"github.com/warden-nhi/warden/store"
+	"github.com/warden-nhi/warden/store/storetest"
+)
+
+// TestReviewCLI_StartStatusAnswer drives warden review against a real API
+// server on loopback: an admin starts a campaign, an approver answers,
+// the status shows the progress and the items.
+func TestReviewCLI_StartStatusAnswer(t *testing.T) {
+	ctx := context.Background()
+	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "w.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	token := func(name string, role warden.Role) string {
+		_, secret, err := db.CreateToken(ctx, name, role)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return secret
+	}
+	admin, alice := token("root", warden.RoleAdmin), token("alice", warden.RoleApprover)
+	cfg, err := reviewFlags{privilegedEvery: "90d", standardEvery: "180d", highRisk: 60, due: "14d", grace: "7d", reminder: "3d", sweep: time.Minute}.
+		config(db, enforce.New(enforce.Config{Store: db, Identities: db}), "https://warden.example.org", slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	api := httpapi.New(httpapi.Config{
+		Identities: db, Credentials: db, Tokens: db, Audit: db,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Registry: prometheus.NewRegistry(),
+		Reviews: review.New(cfg),
+	})
+	srv := httptest.NewServer(api)
+	t.Cleanup(srv.Close)
+	t.Setenv(envServer, srv.URL)
+	ledger := &warden.Identity{Kind: warden.KindServiceAccount, Provider: warden.ProviderKubernetes, ExternalID: "system:serviceaccount:payments:ledger",
+		Name: "ledger", Owner: "team-payments", Environment: "prod", Managed: true}
+	ftp := &warden.Identity{Kind: warden.KindCloudUser, Provider: warden.ProviderAWS, ExternalID: "arn:aws:iam::402118867530:user/legacy-ftp",
+		Name: "legacy-ftp", Owner: "alice@example.com", Environment: "prod", Managed: true}
+	for _, i := range []*warden.Identity{ledger, ftp} {
+		if err := db.CreateIdentity(ctx, i); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	t.Setenv(envToken, alice)
+	if _, _, err := runCLI(t, "", "review", "start"); err == nil || !strings.Contains(err.Error(), "inventory:write") {
+		t.Fatalf("approver start: %v", err)
+	}
+	t.Setenv(envToken, admin)
+	out := mustRun(t, "", "review", "start", "--tier", "all", "--due", "14d", "--grace", "7d", "--name", "Q2 recertification", "--json")
+	var c warden.ReviewCampaign
+	if err := json.Unmarshal([]byte(out), &c); err != nil || c.Progress.Total != 2 {
+		t.Fatalf("start output %q: %v", out, err)
+	}
+	if _, _, err := runCLI(t, "", "review", "start", "--due", "tomorrow"); err == nil || !strings.Contains(err.Error(), "due") {
+		t.Fatalf("bad --due: %v", err)
+	}
+	if out := mustRun(t, "", "review", "list"); !strings.Contains(out, c.ID) || !strings.Contains(out, "Q2 recertification") || !strings.Contains(out, "0 (0%)") {
+		t.Fatalf("list output:\n%s", out)
+	}
+	out = mustRun(t, "", "review", "status", c.ID)
+	if !strings.Contains(out, "0 of 2 answered (0%)") || !strings.Contains(out, ledger.ExternalID) || !strings.Contains(out, ftp.ExternalID) || !strings.Contains(out, "pending") {
+		t.Fatalf("status output:\n%s", out)
+	}
+	// Items are listed by owner: alice@ first.
+	if strings.Index(out, ftp.ExternalID) > strings.Index(out, ledger.ExternalID) {
+		t.Fatalf("items not grouped by owner:\n%s", out)
+	}
+	lines := strings.Split(strings.TrimSpace(mustRun(t, "", "review", "status", c.ID, "--json", "--owner", "team-payments")), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("status --json: %d lines, want the campaign and one item", len(lines))
+	}
+	var item warden.ReviewItem
+	if err := json.Unmarshal([]byte(lines[1]), &item); err != nil || item.IdentityID != ledger.ID {
+		t.Fatalf("item line %q: %v", lines[1], err)
+	}
+
+	t.Setenv(envToken, alice)
+	out = mustRun(t, "", "review", "answer", item.ID, "keep", "--comment", "posts the ledger nightly")
+	if !strings.Contains(out, "status:      answered") || !strings.Contains(out, "keep by token:") || !strings.Contains(out, "next review:") {
+		t.Fatalf("answer output:\n%s", out)
+	}
+	if _, _, err := runCLI(t, "", "review", "answer", item.ID, "reduce"); err == nil || !strings.Contains(err.Error(), "already answered") {
+		t.Fatalf("second answer: %v", err)
+	}
+	if _, _, err := runCLI(t, "", "review", "answer", item.ID, "maybe"); err == nil || !strings.Contains(err.Error(), "keep, reduce or remove") {
+		t.Fatalf("bad answer: %v", err)
+	}
+	var ftpItem warden.ReviewItem
+	line := strings.Split(strings.TrimSpace(mustRun(t, "", "review", "status", c.ID, "--json", "--identity", ftp.ExternalID)), "\n")[1]
+	if err := json.Unmarshal([]byte(line), &ftpItem); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := runCLI(t, "", "review", "answer", ftpItem.ID, "remove"); err == nil || !strings.Contains(err.Error(), "--comment") {
+		t.Fatalf("remove without comment: %v", err)
+	}
+	mustRun(t, "", "review", "answer", ftpItem.ID, "remove", "--comment", "the FTP drop was retired in March")
+	if got, _ := db.FindIdentityByID(ctx, ftp.ID); got.Status != warden.StatusDisabled {
+		t.Fatalf("removed identity = %s", got.Status)
+	}
+	out = mustRun(t, "", "review", "status", c.ID)
+	if !strings.Contains(out, "status:      closed") || !strings.Contains(out, "2 of 2 answered (100%): 1 keep, 0 reduce, 1 remove") {
+		t.Fatalf("status after answers:\n%s", out)
+	}
+}
+
+func TestReviewWebhook_ReminderIsSignedWithAnswerCommands(t *testing.T) {
+	secret := []byte("0123456789abcdef-secret")
+	got := make(chan reviewNotification, 1)
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if !monitor.VerifySignature(secret, r.Header.Get(monitor.HeaderTimestamp), body, r.Header.Get(monitor.HeaderSignature)) {
+			http.Error(w, "bad signature", http.StatusUnauthorized)
+			t.Errorf("notification signature does not verify")
+			return
+		}
+		var n reviewNotification
+		if err := json.Unmarshal(body, &n); err != nil {
+			t.Errorf("notification body: %v", err)
+		}
+		got <- n
+	}))
+	t.Cleanup(hook.Close)
+	db := storetest.OpenSQLite(t)
+	ctx := warden.NewContextWithActor(context.Background(), warden.Actor{Type: "token", ID: "tok-root", Name: "root"})
+	id := &warden.Identity{Kind: warden.KindWorkload, Provider: "warden", ExternalID: "spiffe://example.org/ledger", Name: "ledger", Environment: "prod", Owner: "team-payments", Managed: true}
+	if err := db.CreateIdentity(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	notifier := &reviewWebhook{base: "https://warden.example.org", hook: &signedWebhook{url: hook.URL, secret: secret, client: hook.Client(),
+		logger: slog.New(slog.NewTextHandler(io.Discard, nil))}}
+	svc := review.New(review.Config{Store: db, Identities: db, Findings: db, Events: db, Notifier: notifier})
+	c, err := svc.StartReview(ctx, warden.ReviewInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, err := svc.Sweep(ctx); err != nil || res.Reminded != 1 {
+		t.Fatalf("sweep = %+v, %v", res, err)
+	}
+	select {
+	case n := <-got:
+		if n.Event != review.EventReminder || n.To != "team-payments" || n.Campaign.ID != c.ID || len(n.Items) != 1 ||
+			n.Links["items"] != "https://warden.example.org/v1/reviews/"+c.ID+"/items?open=true&owner=team-payments" ||
+			n.Answer[0] != "warden review answer "+n.Items[0].ID+" keep|reduce|remove" {
+			t.Fatalf("notification = %+v", n)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no notification within 5 s")
+	}
+}
