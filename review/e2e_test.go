@@ -449,3 +449,49 @@ func TestReview_TierSelectsIdentitiesAndSkipsThoseUnderReview(t *testing.T) {
 		})
 	}
 }
+
+// Two replicas sweeping at once report (or disable) an expired identity
+// once: the item's claim lets only one of them act.
+func TestReview_ConcurrentSweepsExpireOnce(t *testing.T) {
+	for name, open := range dialects() {
+		t.Run(name, func(t *testing.T) {
+			e := newEnv(t, open(t))
+			c, it, id := expireUnanswered(t, e)
+			var wg sync.WaitGroup
+			results := make(chan review.SweepResult, 4)
+			for range 4 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					res, err := e.svc.Sweep(context.Background())
+					if err != nil {
+						t.Error(err)
+					}
+					results <- res
+				}()
+			}
+			wg.Wait()
+			close(results)
+			reported := 0
+			for r := range results {
+				reported += r.Reported + r.Disabled
+			}
+			events, _, err := e.db.FindEnforcementEvents(context.Background(), warden.EnforcementEventFilter{IdentityID: id.ID})
+			if err != nil || reported != 1 || len(events) != 1 {
+				t.Fatalf("%d sweeps acted, %d events (%v); want one each", reported, len(events), err)
+			}
+			if got := e.item(t, c.ID, id.ID); got.Status != warden.ItemReported {
+				t.Fatalf("item = %s", got.Status)
+			}
+			claims := 0
+			for _, a := range auditActions(t, e.db, "review_item", it.ID) {
+				if a == "review.expire" {
+					claims++
+				}
+			}
+			if claims != 1 {
+				t.Fatalf("item claimed %d times for disabling, want once", claims)
+			}
+		})
+	}
+}

@@ -92,6 +92,9 @@ func (s *Service) sweepCampaign(ctx context.Context, c *warden.ReviewCampaign, r
 // them, in one notification per owner. The first reminder goes out at
 // the first sweep after the campaign starts.
 func (s *Service) remind(ctx context.Context, c *warden.ReviewCampaign, pending []*warden.ReviewItem, now time.Time, res *SweepResult) error {
+	if s.cfg.Notifier == nil {
+		return nil // nobody to tell: record no reminder that was not sent
+	}
 	every := time.Duration(c.ReminderSeconds) * time.Second
 	byOwner := map[string][]*warden.ReviewItem{}
 	var owners []string
@@ -123,10 +126,8 @@ func (s *Service) remind(ctx context.Context, c *warden.ReviewCampaign, pending 
 		byOwner[upd.Owner] = append(byOwner[upd.Owner], upd)
 		res.Reminded++
 	}
-	if s.cfg.Notifier != nil {
-		for _, owner := range owners {
-			s.cfg.Notifier.NotifyReview(ctx, Notification{Event: EventReminder, To: owner, Campaign: c, Items: byOwner[owner]})
-		}
+	for _, owner := range owners {
+		s.cfg.Notifier.NotifyReview(ctx, Notification{Event: EventReminder, To: owner, Campaign: c, Items: byOwner[owner]})
 	}
 	return first
 }
@@ -161,19 +162,25 @@ func (s *Service) escalate(ctx context.Context, c *warden.ReviewCampaign, pendin
 	return up, first
 }
 
+// claimTTL is how long an item marked as being disabled belongs to the
+// sweep that marked it; after that (the sweep died) another takes it.
+const claimTTL = 10 * time.Minute
+
 // expire disables the identity of an escalated item past the grace
 // period. The item is first marked as being disabled, so that a late
-// answer cannot race the disable; then the governance actions disable it
-// (enforce mode) or report it (monitor mode), and the item records which.
+// answer cannot race the disable and a sweep of another replica leaves
+// it alone; then the governance actions disable it (enforce mode) or
+// report it (monitor mode), and the item records which.
 func (s *Service) expire(ctx context.Context, c *warden.ReviewCampaign, it *warden.ReviewItem, res *SweepResult) error {
 	now := s.now()
 	_, err := s.cfg.Store.UpdateReviewItem(ctx, it.ID, "review.expire", func(_ *warden.ReviewCampaign, it *warden.ReviewItem) (*warden.IdentityUpdate, error) {
 		if it.Status != warden.ItemEscalated {
 			return nil, errSkip
 		}
-		if it.DisablingAt == nil {
-			it.DisablingAt = &now
+		if it.DisablingAt != nil && now.Before(it.DisablingAt.Add(claimTTL)) {
+			return nil, errSkip
 		}
+		it.DisablingAt = &now
 		return nil, nil
 	})
 	if errors.Is(err, errSkip) {
