@@ -87,8 +87,8 @@ func (db *DB) CreateReviewCampaign(ctx context.Context, c *warden.ReviewCampaign
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, db.q("INSERT INTO review_campaigns (id, status, created_at, doc) VALUES (?, ?, ?, ?)"),
-			c.ID, string(c.Status), micro(c.CreatedAt), doc); err != nil {
+		if _, err := tx.ExecContext(ctx, db.q("INSERT INTO review_campaigns (id, status, created_at, due_at, doc) VALUES (?, ?, ?, ?, ?)"),
+			c.ID, string(c.Status), micro(c.CreatedAt), micro(c.DueAt), doc); err != nil {
 			return fmt.Errorf("create review campaign: %w", db.mapError(err))
 		}
 		c.Progress = warden.ReviewProgress{}

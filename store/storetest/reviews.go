@@ -245,4 +245,31 @@ func testReviews(t *testing.T, open Opener) {
 			t.Fatalf("campaign audit = %d records, want start and one close", len(recs))
 		}
 	})
+	t.Run("ProgrammeCountsCompletionByDueMonth", func(t *testing.T) {
+		db := open(t)
+		c := newClock() // 2026-03-01
+		db.Now = c.now
+		a, b, d := mustCreate(t, db, sampleRole("prog-a")), mustCreate(t, db, sampleRole("prog-b")), mustCreate(t, db, sampleRole("prog-c"))
+		_, march := startCampaign(t, db, a, b) // due 2026-03-15
+		if _, err := db.UpdateReviewItem(actorCtx("bob"), march[0].ID, "review.answer", answerKeep(c.t.AddDate(0, 3, 0))); err != nil {
+			t.Fatal(err)
+		}
+		c.advance(30 * 24 * time.Hour)
+		startCampaign(t, db, d) // due 2026-04-14, unanswered
+		m, err := db.ProgrammeMetrics(context.Background(), warden.ProgrammeFilter{Months: 3, Until: time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string][2]int{}
+		for _, mo := range m.Months {
+			got[mo.Month] = [2]int{mo.ReviewItems, mo.ReviewsAnswered}
+		}
+		want := map[string][2]int{"2026-02": {0, 0}, "2026-03": {2, 1}, "2026-04": {1, 0}}
+		if len(got) != len(want) || got["2026-02"] != want["2026-02"] || got["2026-03"] != want["2026-03"] || got["2026-04"] != want["2026-04"] {
+			t.Fatalf("review items by month = %v, want %v", got, want)
+		}
+		if m.ReviewItems != 3 || m.ReviewsAnswered != 1 || m.ReviewCompletionRate == nil || *m.ReviewCompletionRate < 0.333 || *m.ReviewCompletionRate > 0.334 {
+			t.Fatalf("totals = %d/%d, rate %v", m.ReviewsAnswered, m.ReviewItems, m.ReviewCompletionRate)
+		}
+	})
 }

@@ -8,10 +8,12 @@ CREATE TABLE review_campaigns (
     id         TEXT COLLATE "C" PRIMARY KEY,
     status     TEXT   NOT NULL,
     created_at BIGINT NOT NULL,
+    due_at     BIGINT NOT NULL,
     doc        TEXT   NOT NULL
 );
 CREATE INDEX review_campaigns_created ON review_campaigns (created_at, id);
 CREATE INDEX review_campaigns_status ON review_campaigns (status, created_at, id);
+CREATE INDEX review_campaigns_due ON review_campaigns (due_at);
 
 CREATE TABLE review_items (
     id          TEXT COLLATE "C" PRIMARY KEY,
