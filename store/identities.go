@@ -245,23 +245,34 @@ func (db *DB) CreateIdentity(ctx context.Context, i *warden.Identity) error {
 	if err := i.Validate(); err != nil {
 		return err
 	}
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		entry, err := db.createIdentityTx(ctx, tx, i)
+		if err != nil {
+			return err
+		}
+		return db.appendAudit(ctx, tx, entry)
+	})
+}
+
+// createIdentityTx inserts a validated identity in tx, setting its ID and
+// timestamps, and returns its audit entry for the caller to append.
+// ECONFLICT if the provider already has the external id.
+func (db *DB) createIdentityTx(ctx context.Context, tx *sql.Tx, i *warden.Identity) (auditEntry, error) {
 	now := db.now()
 	i.ID = newID()
 	i.CreatedAt, i.UpdatedAt = now, now
 	i.FirstSeenAt, i.LastUsedAt, i.NextReviewAt = truncPtr(i.FirstSeenAt), truncPtr(i.LastUsedAt), truncPtr(i.NextReviewAt)
-	return db.tx(ctx, func(tx *sql.Tx) error {
-		var exists int
-		err := tx.QueryRowContext(ctx, db.q("SELECT 1 FROM identities WHERE provider = ? AND external_id = ?"), string(i.Provider), i.ExternalID).Scan(&exists)
-		if err == nil {
-			return warden.Errorf(warden.ECONFLICT, "provider %s already has an identity with external id %q", i.Provider, i.ExternalID)
-		} else if !isNoRows(err) {
-			return fmt.Errorf("create identity: %w", err)
-		}
-		if err := db.insertIdentities(ctx, tx, []*warden.Identity{i}); err != nil {
-			return fmt.Errorf("create identity: %w", err)
-		}
-		return db.appendAudit(ctx, tx, auditEntry{action: "identity.create", targetType: "identity", targetID: i.ID, after: i})
-	})
+	var exists int
+	err := tx.QueryRowContext(ctx, db.q("SELECT 1 FROM identities WHERE provider = ? AND external_id = ?"), string(i.Provider), i.ExternalID).Scan(&exists)
+	if err == nil {
+		return auditEntry{}, warden.Errorf(warden.ECONFLICT, "provider %s already has an identity with external id %q", i.Provider, i.ExternalID)
+	} else if !isNoRows(err) {
+		return auditEntry{}, fmt.Errorf("create identity: %w", err)
+	}
+	if err := db.insertIdentities(ctx, tx, []*warden.Identity{i}); err != nil {
+		return auditEntry{}, fmt.Errorf("create identity: %w", err)
+	}
+	return auditEntry{action: "identity.create", targetType: "identity", targetID: i.ID, after: i}, nil
 }
 
 func (db *DB) insertIdentities(ctx context.Context, tx *sql.Tx, ids []*warden.Identity) error {

@@ -53,19 +53,29 @@ func (db *DB) CreateRegistrationEntry(ctx context.Context, e *warden.Registratio
 			}
 			return err
 		}
-		e.ID = newID()
-		e.CreatedAt = db.now()
-		e.UpdatedAt = e.CreatedAt
-		e.CreatedBy = warden.ActorFromContext(ctx).String()
-		_, err := tx.ExecContext(ctx, db.q("INSERT INTO registration_entries ("+entryColumns+") VALUES ("+placeholders(13)+")"),
-			e.ID, e.SPIFFEID, e.IdentityID, e.Method, e.OIDCIssuer, issuerJSON(e.Selectors),
-			int64(time.Duration(e.X509TTL)/time.Second), int64(time.Duration(e.JWTTTL)/time.Second),
-			issuerJSON(e.Audiences), issuerJSON(e.Scopes), micro(e.CreatedAt), micro(e.UpdatedAt), e.CreatedBy)
+		entry, err := db.createEntryTx(ctx, tx, e)
 		if err != nil {
-			return fmt.Errorf("create registration entry: %w", db.mapError(err))
+			return err
 		}
-		return db.appendAudit(ctx, tx, auditEntry{action: "issuer.entry.create", targetType: "registration_entry", targetID: e.ID, after: e})
+		return db.appendAudit(ctx, tx, entry)
 	})
+}
+
+// createEntryTx inserts a validated entry for an existing identity in tx,
+// setting its ID, times and creator, and returns its audit entry.
+func (db *DB) createEntryTx(ctx context.Context, tx *sql.Tx, e *warden.RegistrationEntry) (auditEntry, error) {
+	e.ID = newID()
+	e.CreatedAt = db.now()
+	e.UpdatedAt = e.CreatedAt
+	e.CreatedBy = warden.ActorFromContext(ctx).String()
+	_, err := tx.ExecContext(ctx, db.q("INSERT INTO registration_entries ("+entryColumns+") VALUES ("+placeholders(13)+")"),
+		e.ID, e.SPIFFEID, e.IdentityID, e.Method, e.OIDCIssuer, issuerJSON(e.Selectors),
+		int64(time.Duration(e.X509TTL)/time.Second), int64(time.Duration(e.JWTTTL)/time.Second),
+		issuerJSON(e.Audiences), issuerJSON(e.Scopes), micro(e.CreatedAt), micro(e.UpdatedAt), e.CreatedBy)
+	if err != nil {
+		return auditEntry{}, fmt.Errorf("create registration entry: %w", db.mapError(err))
+	}
+	return auditEntry{action: "issuer.entry.create", targetType: "registration_entry", targetID: e.ID, after: e}, nil
 }
 
 // FindRegistrationEntryByID returns the entry with the id.
