@@ -114,8 +114,8 @@ type OnboardingRequest struct {
 	Labels      map[string]string `json:"labels"`
 	// ReviewIntervalDays and ExpiresAt set the identity's first review:
 	// NextReviewAt is the earlier of approval + interval and the expiry.
-	ReviewIntervalDays int             `json:"review_interval_days,omitempty"`
-	ExpiresAt          *time.Time      `json:"expires_at,omitempty"`
+	ReviewIntervalDays int              `json:"review_interval_days,omitempty"`
+	ExpiresAt          *time.Time       `json:"expires_at,omitempty"`
 	Entry              *OnboardingEntry `json:"entry,omitempty"`
 	// RiskScore is the claimed identity's risk score when it was claimed.
 	RiskScore int `json:"risk_score"`

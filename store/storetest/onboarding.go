@@ -174,19 +174,21 @@ func testOnboarding(t *testing.T, open Opener) {
 	t.Run("RejectsInvalid", func(t *testing.T) {
 		db := open(t)
 		for name, mut := range map[string]func(*warden.OnboardingRequest){
-			"NoType":          func(r *warden.OnboardingRequest) { r.Type = "" },
-			"BadKind":         func(r *warden.OnboardingRequest) { r.Kind = "robot" },
-			"NoPurpose":       func(r *warden.OnboardingRequest) { r.Purpose = " " },
-			"NoTeam":          func(r *warden.OnboardingRequest) { r.Team = "" },
-			"NoEnvironment":   func(r *warden.OnboardingRequest) { r.Environment = "" },
-			"NoPermissions":   func(r *warden.OnboardingRequest) { r.Permissions = nil },
-			"SpaceInScope":    func(r *warden.OnboardingRequest) { r.Permissions = []string{"s3 GetObject"} },
-			"NoReview":        func(r *warden.OnboardingRequest) { r.ReviewIntervalDays = 0 },
-			"LongReview":      func(r *warden.OnboardingRequest) { r.ReviewIntervalDays = 9999 },
-			"ReservedLabel":   func(r *warden.OnboardingRequest) { r.Labels = map[string]string{"team": "x"} },
-			"EntryForK8s":     func(r *warden.OnboardingRequest) { r.Entry = &warden.OnboardingEntry{Method: warden.AttestJoinToken} },
-			"WorkloadNoEntry": func(r *warden.OnboardingRequest) { r.Kind, r.Provider, r.ExternalID = warden.KindWorkload, warden.ProviderWarden, "spiffe://warden.test/x" },
-			"BadStatus":       func(r *warden.OnboardingRequest) { r.Status = "maybe" },
+			"NoType":        func(r *warden.OnboardingRequest) { r.Type = "" },
+			"BadKind":       func(r *warden.OnboardingRequest) { r.Kind = "robot" },
+			"NoPurpose":     func(r *warden.OnboardingRequest) { r.Purpose = " " },
+			"NoTeam":        func(r *warden.OnboardingRequest) { r.Team = "" },
+			"NoEnvironment": func(r *warden.OnboardingRequest) { r.Environment = "" },
+			"NoPermissions": func(r *warden.OnboardingRequest) { r.Permissions = nil },
+			"SpaceInScope":  func(r *warden.OnboardingRequest) { r.Permissions = []string{"s3 GetObject"} },
+			"NoReview":      func(r *warden.OnboardingRequest) { r.ReviewIntervalDays = 0 },
+			"LongReview":    func(r *warden.OnboardingRequest) { r.ReviewIntervalDays = 9999 },
+			"ReservedLabel": func(r *warden.OnboardingRequest) { r.Labels = map[string]string{"team": "x"} },
+			"EntryForK8s":   func(r *warden.OnboardingRequest) { r.Entry = &warden.OnboardingEntry{Method: warden.AttestJoinToken} },
+			"WorkloadNoEntry": func(r *warden.OnboardingRequest) {
+				r.Kind, r.Provider, r.ExternalID = warden.KindWorkload, warden.ProviderWarden, "spiffe://warden.test/x"
+			},
+			"BadStatus": func(r *warden.OnboardingRequest) { r.Status = "maybe" },
 		} {
 			r := sampleOnboarding()
 			mut(r)
