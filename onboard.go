@@ -359,10 +359,11 @@ type OnboardingEffect struct {
 	// set, its registration entry (the store fills in its IdentityID).
 	Create *Identity
 	Entry  *RegistrationEntry
-	// Claim is the update of the identity an approved claim names
-	// (request IdentityID); the store refuses it with ECONFLICT when the
-	// identity is onboarded already or deprovisioned.
-	Claim *IdentityUpdate
+	// Claim builds the update of the identity an approved claim names
+	// (request IdentityID) from that identity as the transaction reads
+	// it; the store refuses it with ECONFLICT when the identity is
+	// onboarded already or deprovisioned.
+	Claim func(current *Identity) IdentityUpdate
 }
 
 // OnboardingStore persists onboarding requests. Every change is audited

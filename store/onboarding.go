@@ -105,11 +105,6 @@ func validateEffect(e *warden.OnboardingEffect) error {
 			return err
 		}
 	}
-	if e.Claim != nil {
-		if err := e.Claim.Validate(); err != nil {
-			return err
-		}
-	}
 	return nil
 }
 
@@ -149,11 +144,16 @@ func (db *DB) applyOnboarding(ctx context.Context, tx *sql.Tx, r *warden.Onboard
 		if before.Managed {
 			return nil, warden.Errorf(warden.ECONFLICT, "identity %s is onboarded already (owner %q): deny this claim, or change the owner on the identity", before.ID, before.Owner)
 		}
-		if e.Claim.Labels != nil {
-			(*e.Claim.Labels)[warden.LabelOnboardingRequest] = r.ID
+		upd := e.Claim(before)
+		if upd.Labels != nil {
+			// The request id of a claim approved at once is known only now.
+			(*upd.Labels)[warden.LabelOnboardingRequest] = r.ID
+		}
+		if err := upd.Validate(); err != nil {
+			return nil, err
 		}
 		// updateIdentity appends its own audit record (identity.update).
-		if _, err := db.updateIdentity(ctx, tx, before.ID, *e.Claim); err != nil {
+		if _, err := db.updateIdentity(ctx, tx, before.ID, upd); err != nil {
 			return nil, err
 		}
 	}

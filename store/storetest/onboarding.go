@@ -153,8 +153,7 @@ func testOnboarding(t *testing.T, open Opener) {
 		approve := func(r *warden.OnboardingRequest) error {
 			_, err := db.UpdateOnboardingRequest(actorCtx("bob"), r.ID, "onboarding.approve", func(o *warden.OnboardingRequest) (*warden.OnboardingEffect, error) {
 				o.Status = warden.OnboardApproved
-				upd := o.ClaimUpdate(found.Labels, now)
-				return &warden.OnboardingEffect{Claim: &upd}, nil
+				return &warden.OnboardingEffect{Claim: func(cur *warden.Identity) warden.IdentityUpdate { return o.ClaimUpdate(cur.Labels, now) }}, nil
 			})
 			return err
 		}
