@@ -17,7 +17,7 @@ var allPermissions = []warden.Permission{
 	warden.PermTokensManage, warden.PermMetricsRead, warden.PermAccessApprove, warden.PermAccessRequest,
 	warden.PermPolicyRead, warden.PermPolicyWrite, warden.PermAuthorize,
 	warden.PermIssuerRead, warden.PermIssuerManage,
-	warden.PermReviewAnswer,
+	warden.PermOnboardRequest, warden.PermReviewAnswer,
 }
 
 type tokenKey struct{}

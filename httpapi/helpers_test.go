@@ -19,6 +19,7 @@ import (
 	"github.com/warden-nhi/warden/access"
 	"github.com/warden-nhi/warden/enforce"
 	"github.com/warden-nhi/warden/issuer"
+	"github.com/warden-nhi/warden/onboard"
 	"github.com/warden-nhi/warden/review"
 	"github.com/warden-nhi/warden/scan"
 	"github.com/warden-nhi/warden/store"
@@ -89,6 +90,7 @@ func newTestEnvOn(t *testing.T, db *store.DB) *testEnv {
 		Programme:    db,
 		Reviews: review.New(review.Config{Store: db, Identities: db, Findings: db, Events: db, Rightsize: newTestRightsizer(t, db),
 			Actions: enforce.New(enforce.Config{Store: db, Identities: db})}),
+		Onboarding: onboard.New(onboard.Config{Store: db, Identities: db, TrustDomain: testTrustDomain}),
 	})
 	hs.Config.Handler = e.srv
 	hs.Start()

@@ -87,6 +87,12 @@ func (s *Server) routeTable() []Route {
 		{"GET", "/v1/reviews/{id}", read, s.handleGetReview},
 		{"GET", "/v1/reviews/{id}/items", read, s.handleListReviewItems},
 		{"POST", "/v1/reviews/items/{id}/answer", warden.PermReviewAnswer, s.handleAnswerReview},
+		{"POST", "/v1/onboarding/requests", warden.PermOnboardRequest, s.handleRequestOnboarding},
+		{"POST", "/v1/onboarding/claims", warden.PermOnboardRequest, s.handleClaimIdentity},
+		{"GET", "/v1/onboarding/requests", read, s.handleListOnboarding},
+		{"GET", "/v1/onboarding/requests/{id}", read, s.handleGetOnboarding},
+		{"POST", "/v1/onboarding/requests/{id}/approve", warden.PermAccessApprove, s.handleApproveOnboarding},
+		{"POST", "/v1/onboarding/requests/{id}/deny", warden.PermAccessApprove, s.handleDenyOnboarding},
 
 		{"GET", "/v1/audit", warden.PermAuditRead, s.handleListAudit},
 		{"GET", "/v1/audit/verify", warden.PermAuditRead, s.handleVerifyAudit},

@@ -77,6 +77,9 @@ type Config struct {
 	// Reviews runs review campaigns (reviews.go); when nil those routes
 	// answer 503.
 	Reviews warden.ReviewService
+	// Onboarding runs onboarding requests and claims (onboarding.go);
+	// when nil those routes answer 503.
+	Onboarding warden.OnboardingService
 }
 
 // Server is warden's REST API. It implements http.Handler.
@@ -105,6 +108,7 @@ type Server struct {
 	enforcement warden.EnforcementStore
 	programme   warden.ProgrammeService
 	reviews     warden.ReviewService
+	onboarding  warden.OnboardingService
 	metrics     *metrics
 	mux         *http.ServeMux
 	routes      []Route
@@ -148,6 +152,7 @@ func New(cfg Config) *Server {
 	s.rightsize = cfg.Rightsize
 	s.enforcement, s.programme = cfg.Enforcement, cfg.Programme
 	s.reviews = cfg.Reviews
+	s.onboarding = cfg.Onboarding
 	s.routes = s.routeTable()
 	for _, rt := range s.routes {
 		s.mux.Handle(rt.Method+" "+rt.Pattern, s.wrap(rt))

@@ -73,5 +73,6 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 	root.AddCommand(newReviewCmd())
 	root.AddCommand(newRightsizeCmd())
 	root.AddCommand(newEnforcementCmd())
+	root.AddCommand(newOnboardCmd())
 	return root
 }

@@ -45,6 +45,7 @@ type serveConfig struct {
 	access    accessFlags
 	enforce   enforceFlags
 	review    reviewFlags
+	onboard   onboardFlags
 }
 
 func newServeCmd() *cobra.Command {
@@ -87,6 +88,7 @@ the SQLite database). With --demo it also loads a fictional organisation's
 	addAccessFlags(cmd, &cfg.access)
 	addEnforceFlags(cmd, &cfg.enforce)
 	addReviewFlags(cmd, &cfg.review)
+	addOnboardFlags(cmd, &cfg.onboard)
 	return cmd
 }
 
@@ -213,6 +215,11 @@ func runServe(ctx context.Context, cfg serveConfig, logw interface{ Write([]byte
 		return err
 	}
 
+	onboardSvc, err := startOnboard(db, cfg.onboard, iss.TrustDomain(), logger)
+	if err != nil {
+		return err
+	}
+
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	reg.MustRegister(mon.metrics...)
@@ -236,7 +243,8 @@ func runServe(ctx context.Context, cfg serveConfig, logw interface{ Write([]byte
 		Access:  accessSvc, Verifier: iss,
 		Rightsize:   newRightsizeService(db),
 		Enforcement: db, Programme: db,
-		Reviews: reviewSvc,
+		Reviews:    reviewSvc,
+		Onboarding: onboardSvc,
 	})
 	ui := console.New(console.Config{
 		Identities: db, Inventory: db, Credentials: db, Grants: db, Sessions: db,
