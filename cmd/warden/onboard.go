@@ -25,7 +25,7 @@ requester; two for admin permissions in prod). An approved request creates a man
 identity, and for a warden workload its registration entry.
 
 Identities discovered in imports and activity logs that never went through onboarding are
-"not onboarded" (warden identities list --managed=false): claim them to say who owns them.`,
+"not onboarded" (warden identities list --unmanaged): claim them to say who owns them.`,
 	}
 	opts := addClientFlags(cmd, true)
 	cmd.AddCommand(newOnboardRequestCmd(opts), newOnboardClaimCmd(opts), newOnboardListCmd(opts), newOnboardGetCmd(opts),

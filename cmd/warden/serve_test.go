@@ -83,6 +83,7 @@ func TestServe_RefusesBadFlags(t *testing.T) {
 		{"BadLogFormat", "--log-format", "xml", "--log-format"},
 		{"BadAddr", "--addr", "not-an-address", "listen on not-an-address"},
 		{"UnreachablePostgres", "--db", "postgres://nobody@127.0.0.1:1/x?sslmode=disable&connect_timeout=2", "open database"},
+		{"MissingOnboardingPolicy", "--onboarding-policy", "/nonexistent/onboarding.cedar", "--onboarding-policy"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			args := []string{"serve", "--addr", "127.0.0.1:0", "--db", filepath.Join(t.TempDir(), "w.db"), tc.flag, tc.value}
