@@ -121,8 +121,11 @@ type OnboardingRequest struct {
 	RiskScore int `json:"risk_score"`
 	// Requester is the actor that asked; RequesterID its token id, for
 	// the self-approval check.
-	Requester         string               `json:"requester"`
-	RequesterID       string               `json:"requester_id"`
+	Requester   string `json:"requester"`
+	RequesterID string `json:"requester_id"`
+	// RequesterName is the requester's token name: a person's other
+	// token, named the same, cannot approve either.
+	RequesterName     string               `json:"requester_name,omitempty"`
 	RequiredApprovals int                  `json:"required_approvals"`
 	Approvals         []OnboardingApproval `json:"approvals"`
 	// Decision says what decided the request: the onboarding policies

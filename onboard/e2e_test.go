@@ -113,11 +113,14 @@ func TestOnboarding_AdminWaitsForAnotherApproverNeverTheRequester(t *testing.T) 
 		if _, err := e.db.FindIdentityByRef(context.Background(), in.ExternalID, in.Provider); warden.ErrorCode(err) != warden.ENOTFOUND {
 			t.Fatalf("identity exists before approval: %v", err)
 		}
-		// The requester cannot approve, even with another token of theirs
-		// named the same way as the request's actor.
+		// The requester cannot approve, not even with another token of
+		// theirs of the same name.
 		_, err = e.svc.ApproveOnboarding(alice, r.ID, "looks fine to me")
 		if warden.ErrorCode(err) != warden.EFORBIDDEN || !strings.Contains(warden.ErrorMessage(err), "cannot approve") {
 			t.Fatalf("self-approval: %v", err)
+		}
+		if _, err := e.svc.ApproveOnboarding(person("tok-alice-laptop", "Alice"), r.ID, ""); warden.ErrorCode(err) != warden.EFORBIDDEN {
+			t.Fatalf("self-approval with a second token: %v", err)
 		}
 		if got, _ := e.svc.FindOnboardingRequest(context.Background(), r.ID); got.Status != warden.OnboardPending || len(got.Approvals) != 0 {
 			t.Fatalf("after self-approval = %+v", got)
@@ -289,17 +292,32 @@ func TestOnboarding_WardenWorkloadGetsRegistrationEntry(t *testing.T) {
 			Entry: &warden.OnboardingEntry{Method: warden.AttestOIDC, OIDCIssuer: "https://token.actions.githubusercontent.com",
 				Selectors: map[string]string{"repository": "example/docs", "ref": "refs/heads/main"}, Audiences: []string{"https://docs.example.org"}},
 		}
+		// An entry is a way to obtain credentials: asked by a role that
+		// cannot manage the issuer, it waits for an approver even when
+		// the workload only reads outside prod.
 		r, err := e.svc.RequestOnboarding(alice, in)
 		if err != nil {
 			t.Fatal(err)
 		}
+		if r.Status != warden.OnboardPending || r.EntryID != "" {
+			t.Fatalf("request by an approver-role token = %+v", r)
+		}
+		if r, err = e.svc.ApproveOnboarding(bob, r.ID, ""); err != nil {
+			t.Fatal(err)
+		}
 		if r.Status != warden.OnboardApproved || r.EntryID == "" || r.Name != "docs-builder" {
-			t.Fatalf("request = %+v", r)
+			t.Fatalf("approved request = %+v", r)
 		}
 		entry, err := e.db.FindRegistrationEntryByID(context.Background(), r.EntryID)
 		if err != nil || entry.IdentityID != r.IdentityID || entry.SPIFFEID != in.ExternalID || entry.Method != warden.AttestOIDC ||
 			entry.Selectors["repository"] != "example/docs" || len(entry.Scopes) != 1 || entry.Scopes[0] != "docs.read" {
 			t.Fatalf("entry = %+v, %v", entry, err)
+		}
+		// An operator (who may manage the issuer) gets it at once.
+		in.ExternalID = "spiffe://" + trustDomain + "/ci/docs-linter"
+		operator := warden.NewContextWithActor(context.Background(), warden.Actor{Type: "token", ID: "tok-olga", Name: "olga", Role: warden.RoleOperator})
+		if r, err := e.svc.RequestOnboarding(operator, in); err != nil || r.Status != warden.OnboardApproved || r.EntryID == "" {
+			t.Fatalf("request by an operator = %+v, %v", r, err)
 		}
 		// Outside the trust domain, or without the entry, it is refused.
 		in.ExternalID = "spiffe://elsewhere.test/ci/docs-builder"

@@ -54,7 +54,7 @@ func FuzzOnboardingInput(f *testing.F) {
 				t.Fatalf("a valid workload request builds an invalid entry: %v", err)
 			}
 		}
-		v := pol.evaluate(r, id, 0)
+		v := pol.evaluate(r, warden.RoleOperator, id, 0)
 		if !v.allowed || len(v.errors) > 0 {
 			t.Fatalf("default policy on a valid request: %+v", v)
 		}
@@ -76,6 +76,6 @@ func FuzzParsePolicy(f *testing.F) {
 		if err != nil {
 			return
 		}
-		p.evaluate(r, r.NewIdentity(time.Unix(0, 0)), 0)
+		p.evaluate(r, warden.RoleAuditor, r.NewIdentity(time.Unix(0, 0)), 0)
 	})
 }

@@ -82,9 +82,10 @@ type verdict struct {
 	errors       []string
 }
 
-// evaluate asks the policy about r, whose identity (as it is, or as it
-// would be created) is identity; expiresInDays is 0 without an expiry.
-func (p *Policy) evaluate(r *warden.OnboardingRequest, identity *warden.Identity, expiresInDays int64) verdict {
+// evaluate asks the policy about r, asked by a token of role, whose
+// identity (as it is, or as it would be created) is identity;
+// expiresInDays is 0 without an expiry.
+func (p *Policy) evaluate(r *warden.OnboardingRequest, role warden.Role, identity *warden.Identity, expiresInDays int64) verdict {
 	principal := types.NewEntityUID("Person", types.String(r.RequesterID))
 	resourceID := identity.ID
 	if resourceID == "" {
@@ -92,8 +93,10 @@ func (p *Policy) evaluate(r *warden.OnboardingRequest, identity *warden.Identity
 	}
 	resource := types.NewEntityUID("Identity", types.String(resourceID))
 	entities := types.EntityMap{
-		resource:  identityEntity(resource, identity),
-		principal: {UID: principal, Parents: types.NewEntityUIDSet(), Attributes: types.NewRecord(types.RecordMap{"name": types.String(r.Requester)}), Tags: types.Record{}},
+		resource: identityEntity(resource, identity),
+		principal: {UID: principal, Parents: types.NewEntityUIDSet(), Attributes: types.NewRecord(types.RecordMap{
+			"name": types.String(r.Requester), "role": types.String(role),
+		}), Tags: types.Record{}},
 	}
 	scope := warden.AccessScope{Actions: r.Permissions}
 	ctx := types.NewRecord(types.RecordMap{

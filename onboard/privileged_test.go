@@ -43,6 +43,9 @@ func TestDefaultPolicy_Decides(t *testing.T) {
 		}, false, 2},
 		"ReadOnlyCloudUser": {func(r *warden.OnboardingRequest, _ *warden.Identity) { r.Kind = warden.KindCloudUser }, false, 1},
 		"ReadOnlyAIAgent":   {func(r *warden.OnboardingRequest, _ *warden.Identity) { r.Kind = warden.KindAIAgent }, false, 1},
+		"WorkloadByApprover": {func(r *warden.OnboardingRequest, _ *warden.Identity) {
+			r.Kind, r.Provider = warden.KindWorkload, warden.ProviderWarden
+		}, false, 1},
 		"ClaimLowRiskDev": {func(r *warden.OnboardingRequest, _ *warden.Identity) {
 			r.Type, r.Permissions, r.Environment = warden.OnboardClaim, nil, "dev"
 		}, true, 0},
@@ -64,7 +67,16 @@ func TestDefaultPolicy_Decides(t *testing.T) {
 		if r.Type == warden.OnboardNew {
 			i = *r.NewIdentity(claimed.CreatedAt)
 		}
-		v := pol.evaluate(r, &i, 0)
+		v := pol.evaluate(r, warden.RoleApprover, &i, 0)
+		if name == "ReadOnlyStaging" {
+			// A role that may manage the issuer gets its read-only
+			// workload (and entry) at once.
+			w := base()
+			w.Kind, w.Provider = warden.KindWorkload, warden.ProviderWarden
+			if v := pol.evaluate(w, warden.RoleOperator, w.NewIdentity(claimed.CreatedAt), 0); !v.autoApprove {
+				t.Errorf("read-only workload by an operator: %+v", v)
+			}
+		}
 		if !v.allowed || v.autoApprove != tc.auto || v.approvals != tc.approvals || len(v.errors) > 0 {
 			t.Errorf("%s: verdict %+v, want auto %v, %d approvals", name, v, tc.auto, tc.approvals)
 		}

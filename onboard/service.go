@@ -87,7 +87,7 @@ func NewRequest(in warden.OnboardingInput, actor warden.Actor, now time.Time) (*
 		ExternalID: strings.TrimSpace(in.ExternalID), Name: strings.TrimSpace(in.Name), Purpose: strings.TrimSpace(in.Purpose),
 		Team: strings.TrimSpace(in.Team), Owner: strings.TrimSpace(in.Owner), Environment: strings.TrimSpace(in.Environment),
 		Permissions: dedupe(in.Permissions), Labels: in.Labels, ReviewIntervalDays: interval, ExpiresAt: expires, Entry: in.Entry,
-		Requester: actor.String(), RequesterID: actor.ID, Approvals: []warden.OnboardingApproval{},
+		Requester: actor.String(), RequesterID: actor.ID, RequesterName: actor.Name, Approvals: []warden.OnboardingApproval{},
 	}
 	if r.Name == "" {
 		r.Name = defaultName(r.ExternalID)
@@ -183,7 +183,7 @@ func (s *Service) ClaimIdentity(ctx context.Context, in warden.ClaimInput) (*war
 		Kind: identity.Kind, Provider: identity.Provider, ExternalID: identity.ExternalID, Name: identity.Name,
 		Purpose: strings.TrimSpace(in.Purpose), Team: strings.TrimSpace(in.Team), Owner: strings.TrimSpace(in.Owner),
 		Environment: strings.TrimSpace(in.Environment), Labels: in.Labels, ReviewIntervalDays: interval,
-		RiskScore: identity.RiskScore, Requester: actor.String(), RequesterID: actor.ID,
+		RiskScore: identity.RiskScore, Requester: actor.String(), RequesterID: actor.ID, RequesterName: actor.Name,
 		Approvals: []warden.OnboardingApproval{}, Permissions: []string{},
 	}
 	if err := r.Validate(); err != nil {
@@ -199,7 +199,7 @@ func (s *Service) decide(ctx context.Context, r *warden.OnboardingRequest, ident
 	if r.ExpiresAt != nil {
 		expiresIn = int64(r.ExpiresAt.Sub(now).Hours() / 24)
 	}
-	v := s.cfg.Policy.evaluate(r, identity, expiresIn)
+	v := s.cfg.Policy.evaluate(r, warden.ActorFromContext(ctx).Role, identity, expiresIn)
 	for _, e := range v.errors {
 		s.cfg.Logger.Warn("onboarding policy error", "error", e)
 	}
@@ -287,7 +287,7 @@ func (s *Service) answer(ctx context.Context, id, decision, comment string) (*wa
 		if r.Status != warden.OnboardPending {
 			return nil, warden.Errorf(warden.ECONFLICT, "onboarding request %s is %s, not pending", r.ID, r.Status)
 		}
-		if actor.ID == r.RequesterID || actor.String() == r.Requester {
+		if actor.ID == r.RequesterID || actor.String() == r.Requester || actor.Name != "" && strings.EqualFold(actor.Name, r.RequesterName) {
 			return nil, warden.Errorf(warden.EFORBIDDEN, "you asked for this onboarding, so you cannot %s it: another approver must", decision)
 		}
 		for _, a := range r.Approvals {
