@@ -19,6 +19,15 @@ import (
 	"github.com/warden-nhi/warden"
 )
 
+// Notifier is told about onboarding requests: "pending" when a request
+// waits for approvers, "approved" when its identity was created or
+// claimed (its owner now answers for it), "denied" when it was refused.
+// Delivery failures are the notifier's to report; they never undo the
+// request.
+type Notifier interface {
+	NotifyOnboarding(ctx context.Context, event string, r *warden.OnboardingRequest)
+}
+
 // Config wires a Service. Store and Identities are required.
 type Config struct {
 	Store warden.OnboardingStore
@@ -29,8 +38,10 @@ type Config struct {
 	// TrustDomain is the issuer's SPIFFE trust domain: a warden workload's
 	// SPIFFE ID must be in it. "" refuses warden workloads (no issuer).
 	TrustDomain string
-	Now         func() time.Time
-	Logger      *slog.Logger
+	// Notifier, when set, is told about pending and decided requests.
+	Notifier Notifier
+	Now      func() time.Time
+	Logger   *slog.Logger
 }
 
 // Service implements warden.OnboardingService.
@@ -226,6 +237,7 @@ func (s *Service) decide(ctx context.Context, r *warden.OnboardingRequest, ident
 		return nil, fmt.Errorf("store onboarding request: %w", err)
 	}
 	s.cfg.Logger.Info("onboarding request", "id", r.ID, "type", r.Type, "status", r.Status, "identity", r.IdentityID, "decision", r.Decision)
+	s.notify(ctx, r)
 	return r, nil
 }
 
@@ -321,7 +333,17 @@ func (s *Service) answer(ctx context.Context, id, decision, comment string) (*wa
 		return nil, err
 	}
 	s.cfg.Logger.Info("onboarding answered", "id", out.ID, "decision", decision, "by", actor.String(), "status", out.Status, "identity", out.IdentityID)
+	if out.Status != warden.OnboardPending {
+		s.notify(ctx, out)
+	}
 	return out, nil
+}
+
+// notify tells the notifier about r in its current status.
+func (s *Service) notify(ctx context.Context, r *warden.OnboardingRequest) {
+	if s.cfg.Notifier != nil {
+		s.cfg.Notifier.NotifyOnboarding(context.WithoutCancel(ctx), string(r.Status), r)
+	}
 }
 
 func checkComment(comment string) error {

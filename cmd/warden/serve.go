@@ -215,7 +215,7 @@ func runServe(ctx context.Context, cfg serveConfig, logw interface{ Write([]byte
 		return err
 	}
 
-	onboardSvc, err := startOnboard(db, cfg.onboard, iss.TrustDomain(), logger)
+	onboardSvc, err := startOnboard(db, cfg.onboard, iss.TrustDomain(), iss.IssuerURL(), logger)
 	if err != nil {
 		return err
 	}
