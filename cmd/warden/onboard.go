@@ -51,7 +51,8 @@ it. Exits 1 when the policy denies the request.
 A warden workload (--provider warden --kind workload, --external-id its SPIFFE ID) also
 gets a registration entry: give its attestation with --entry-method join_token, or
 --entry-method oidc --oidc-issuer URL --selector claim=value. Its OAuth scopes are the
-requested permissions.`,
+requested permissions. An entry is a way to obtain credentials, so unless your role may
+manage the issuer (admin, operator) such a request always waits for an approver.`,
 		Example: `  warden onboard request --kind service_account --provider kubernetes \
       --external-id system:serviceaccount:billing:invoice-renderer --purpose "renders invoice PDFs" \
       --team team-billing --owner maria.lopez@example.com --environment staging \
