@@ -130,9 +130,15 @@ func (o *Offboarding) Counts() map[OffboardItemStatus]int {
 // owners with: trimmed and lower-case. EINVALID when it is empty, too
 // long or has control characters.
 func NormalisePerson(field, person string) (string, error) {
-	p := strings.ToLower(strings.TrimSpace(person))
+	p := strings.TrimSpace(person)
+	// Checked before lower-casing, which would turn invalid UTF-8 into
+	// U+FFFD.
 	if err := checkText(field, p, MaxNameLen, true); err != nil {
 		return "", err
+	}
+	p = strings.ToLower(p)
+	if len(p) > MaxNameLen {
+		return "", FieldErrorf(field, "%s is longer than %d bytes", field, MaxNameLen)
 	}
 	return p, nil
 }
