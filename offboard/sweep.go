@@ -21,7 +21,8 @@ var sweepActor = warden.Actor{Type: "system", ID: "offboard-sweep"}
 //
 // The disabling happens before the offboarding is written: if that write
 // fails, the next run finds the identity disabled already (enforce mode)
-// or reports it once more (monitor mode).
+// or gets back the report already made for this offboarding (monitor
+// mode reports once per identity and Ref).
 func (s *Service) Settle(ctx context.Context) (int, error) {
 	if s.cfg.Actions == nil {
 		return 0, fmt.Errorf("settle offboardings: no governance actions are configured")
