@@ -19,6 +19,7 @@ import (
 	"github.com/warden-nhi/warden/access"
 	"github.com/warden-nhi/warden/enforce"
 	"github.com/warden-nhi/warden/issuer"
+	"github.com/warden-nhi/warden/offboard"
 	"github.com/warden-nhi/warden/onboard"
 	"github.com/warden-nhi/warden/review"
 	"github.com/warden-nhi/warden/scan"
@@ -91,6 +92,8 @@ func newTestEnvOn(t *testing.T, db *store.DB) *testEnv {
 		Reviews: review.New(review.Config{Store: db, Identities: db, Findings: db, Events: db, Rightsize: newTestRightsizer(t, db),
 			Actions: enforce.New(enforce.Config{Store: db, Identities: db})}),
 		Onboarding: onboard.New(onboard.Config{Store: db, Identities: db, TrustDomain: testTrustDomain}),
+		Offboarding: offboard.New(offboard.Config{Store: db, Identities: db, Credentials: db, Provenance: db,
+			Actions: enforce.New(enforce.Config{Store: db, Identities: db})}),
 	})
 	hs.Config.Handler = e.srv
 	hs.Start()

@@ -94,6 +94,11 @@ func (s *Server) routeTable() []Route {
 		{"POST", "/v1/onboarding/requests/{id}/approve", warden.PermAccessApprove, s.handleApproveOnboarding},
 		{"POST", "/v1/onboarding/requests/{id}/deny", warden.PermAccessApprove, s.handleDenyOnboarding},
 
+		{"POST", "/v1/offboarding", write, s.handleOffboard},
+		{"POST", "/v1/offboarding/import", write, s.handleOffboardImport},
+		{"GET", "/v1/offboarding", read, s.handleListOffboardings},
+		{"GET", "/v1/offboarding/{id}", read, s.handleGetOffboarding},
+
 		{"GET", "/v1/audit", warden.PermAuditRead, s.handleListAudit},
 		{"GET", "/v1/audit/verify", warden.PermAuditRead, s.handleVerifyAudit},
 

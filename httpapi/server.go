@@ -80,6 +80,9 @@ type Config struct {
 	// Onboarding runs onboarding requests and claims (onboarding.go);
 	// when nil those routes answer 503.
 	Onboarding warden.OnboardingService
+	// Offboarding offboards departed people (offboarding.go); when nil
+	// those routes answer 503.
+	Offboarding warden.OffboardingService
 }
 
 // Server is warden's REST API. It implements http.Handler.
@@ -109,6 +112,7 @@ type Server struct {
 	programme   warden.ProgrammeService
 	reviews     warden.ReviewService
 	onboarding  warden.OnboardingService
+	offboarding warden.OffboardingService
 	metrics     *metrics
 	mux         *http.ServeMux
 	routes      []Route
@@ -153,6 +157,7 @@ func New(cfg Config) *Server {
 	s.enforcement, s.programme = cfg.Enforcement, cfg.Programme
 	s.reviews = cfg.Reviews
 	s.onboarding = cfg.Onboarding
+	s.offboarding = cfg.Offboarding
 	s.routes = s.routeTable()
 	for _, rt := range s.routes {
 		s.mux.Handle(rt.Method+" "+rt.Pattern, s.wrap(rt))
