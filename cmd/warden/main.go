@@ -74,5 +74,6 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 	root.AddCommand(newRightsizeCmd())
 	root.AddCommand(newEnforcementCmd())
 	root.AddCommand(newOnboardCmd())
+	root.AddCommand(newOffboardCmd())
 	return root
 }

@@ -46,6 +46,7 @@ type serveConfig struct {
 	enforce   enforceFlags
 	review    reviewFlags
 	onboard   onboardFlags
+	offboard  offboardFlags
 }
 
 func newServeCmd() *cobra.Command {
@@ -89,6 +90,7 @@ the SQLite database). With --demo it also loads a fictional organisation's
 	addEnforceFlags(cmd, &cfg.enforce)
 	addReviewFlags(cmd, &cfg.review)
 	addOnboardFlags(cmd, &cfg.onboard)
+	addOffboardFlags(cmd, &cfg.offboard)
 	return cmd
 }
 
@@ -214,6 +216,12 @@ func runServe(ctx context.Context, cfg serveConfig, logw interface{ Write([]byte
 	if err != nil {
 		return err
 	}
+	// Offboardings past their deadline are settled through it:
+	// disable-offboarded runs in monitor mode unless set to enforce.
+	offboardSvc, err := startOffboarding(pdpCtx, db, cfg.offboard, enforcer, logger)
+	if err != nil {
+		return err
+	}
 
 	onboardSvc, err := startOnboard(db, cfg.onboard, iss.TrustDomain(), iss.IssuerURL(), logger)
 	if err != nil {
@@ -243,8 +251,9 @@ func runServe(ctx context.Context, cfg serveConfig, logw interface{ Write([]byte
 		Access:  accessSvc, Verifier: iss,
 		Rightsize:   newRightsizeService(db),
 		Enforcement: db, Programme: db,
-		Reviews:    reviewSvc,
-		Onboarding: onboardSvc,
+		Reviews:     reviewSvc,
+		Onboarding:  onboardSvc,
+		Offboarding: offboardSvc,
 	})
 	ui := console.New(console.Config{
 		Identities: db, Inventory: db, Credentials: db, Grants: db, Sessions: db,
