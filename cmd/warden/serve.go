@@ -227,6 +227,14 @@ func runServe(ctx context.Context, cfg serveConfig, logw interface{ Write([]byte
 	if err != nil {
 		return err
 	}
+	if demoLoaded {
+		// Each governance workflow with something in it: onboarding
+		// requests (granted and waiting), a claim, a review campaign and
+		// an offboarding.
+		if err := demo.LoadWorkflows(ctx, demo.Workflows{Onboarding: onboardSvc, Reviews: reviewSvc, Offboarding: offboardSvc}); err != nil {
+			return err
+		}
+	}
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
