@@ -39,6 +39,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Reviews", func(t *testing.T) { testReviews(t, open) })
 	t.Run("Onboarding", func(t *testing.T) { testOnboarding(t, open) })
 	t.Run("Offboarding", func(t *testing.T) { testOffboarding(t, open) })
+	t.Run("OwnerSuggestions", func(t *testing.T) { testOwnerSuggestions(t, open) })
 }
 
 // clock is a settable time source for deterministic timestamps.
