@@ -16,6 +16,14 @@ type Activity struct {
 	Principal *warden.Identity
 	// Credential is the long-lived credential used, recorded when new.
 	Credential *warden.ImportedCredential
+	// Created is an identity the record created (a CreateUser event),
+	// upserted as not onboarded; CreatedCredential a credential it created
+	// (a CreateAccessKey event), recorded when its identity is known.
+	Created           *warden.Identity
+	CreatedCredential *warden.ImportedCredential
+	// Provenance says who created Created or CreatedCredential; stored
+	// after the record's batch (see ActivitySink.Provenance).
+	Provenance *warden.Provenance
 }
 
 // ReadActivity fills e from the next record and says what it found; more
@@ -30,6 +38,12 @@ type ReadActivity func(e *warden.Event) (a Activity, more bool, err error)
 func ImportActivity(ctx context.Context, rec warden.ActivityRecorder, report *warden.ImportReport, batchSize int, progress func(*warden.ImportReport), read ReadActivity) error {
 	sink := NewActivitySink(rec, report, batchSize)
 	sink.Progress = progress
+	return ImportActivityTo(ctx, sink, report, read)
+}
+
+// ImportActivityTo is ImportActivity into a sink the caller configured
+// (to record provenance, say).
+func ImportActivityTo(ctx context.Context, sink *ActivitySink, report *warden.ImportReport, read ReadActivity) error {
 	for {
 		e := new(warden.Event)
 		a, more, err := read(e)
@@ -44,6 +58,15 @@ func ImportActivity(ctx context.Context, rec warden.ActivityRecorder, report *wa
 		}
 		if a.Credential != nil {
 			sink.AddCredential(a.Credential)
+		}
+		if a.Created != nil {
+			sink.AddIdentity(a.Created)
+		}
+		if a.CreatedCredential != nil {
+			sink.AddCredential(a.CreatedCredential)
+		}
+		if a.Provenance != nil {
+			sink.AddProvenance(a.Provenance)
 		}
 		if err := sink.Add(ctx, e, a.Principal); err != nil {
 			_ = sink.Wait()

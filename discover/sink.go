@@ -25,12 +25,18 @@ type ActivitySink struct {
 	// Progress, when set, is called after each stored batch, from the
 	// goroutine that stored it.
 	Progress func(*warden.ImportReport)
+	// Provenance, when set, stores the provenance records of each batch
+	// right after the batch itself, so that the identities the batch
+	// created are in the inventory and the records resolve to them.
+	// Without it provenance records are dropped.
+	Provenance warden.ProvenanceStore
 
 	events      []*warden.Event
 	principals  map[warden.IdentityRef]*warden.Identity
 	order       []*warden.Identity
 	credentials map[[2]string]bool
 	creds       []*warden.ImportedCredential
+	provenance  []*warden.Provenance
 	inflight    chan error
 }
 
@@ -54,16 +60,30 @@ func (s *ActivitySink) AddCredential(c *warden.ImportedCredential) {
 	}
 }
 
+// AddIdentity queues an identity the log showed being created, upserted
+// with the next batch like the actors of events.
+func (s *ActivitySink) AddIdentity(id *warden.Identity) {
+	ref := warden.IdentityRef{Provider: id.Provider, ExternalID: id.ExternalID}
+	if _, ok := s.principals[ref]; !ok {
+		s.principals[ref] = id
+		s.order = append(s.order, id)
+	}
+}
+
+// AddProvenance queues a provenance record, stored after the next batch
+// when the sink has a Provenance store.
+func (s *ActivitySink) AddProvenance(p *warden.Provenance) {
+	if s.Provenance != nil {
+		s.provenance = append(s.provenance, p)
+	}
+}
+
 // Add queues an event and, when not nil, the identity of its actor; a full
 // batch is handed to the background writer before Add returns.
 func (s *ActivitySink) Add(ctx context.Context, e *warden.Event, principal *warden.Identity) error {
 	s.events = append(s.events, e)
 	if principal != nil {
-		ref := warden.IdentityRef{Provider: principal.Provider, ExternalID: principal.ExternalID}
-		if _, ok := s.principals[ref]; !ok {
-			s.principals[ref] = principal
-			s.order = append(s.order, principal)
-		}
+		s.AddIdentity(principal)
 	}
 	if len(s.events) >= s.size {
 		return s.Flush(ctx)
@@ -77,11 +97,12 @@ func (s *ActivitySink) Flush(ctx context.Context) error {
 	if err := s.Wait(); err != nil {
 		return err
 	}
-	if len(s.events) == 0 && len(s.order) == 0 && len(s.creds) == 0 {
+	if len(s.events) == 0 && len(s.order) == 0 && len(s.creds) == 0 && len(s.provenance) == 0 {
 		return nil
 	}
 	batch := warden.ActivityBatch{Events: s.events, Principals: s.order, Credentials: s.creds}
-	s.events, s.order, s.creds = make([]*warden.Event, 0, s.size), nil, nil
+	provenance := s.provenance
+	s.events, s.order, s.creds, s.provenance = make([]*warden.Event, 0, s.size), nil, nil, nil
 	clear(s.principals)
 	clear(s.credentials)
 	done := make(chan error, 1)
@@ -93,6 +114,12 @@ func (s *ActivitySink) Flush(ctx context.Context) error {
 			return
 		}
 		AddActivity(s.report, res)
+		if len(provenance) > 0 {
+			if err := s.Provenance.RecordProvenance(ctx, provenance); err != nil {
+				done <- fmt.Errorf("%s: store provenance: %w", s.report.Ref, err)
+				return
+			}
+		}
 		if s.Progress != nil {
 			s.Progress(s.report)
 		}

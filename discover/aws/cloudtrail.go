@@ -56,9 +56,14 @@ type ctRecord struct {
 		SecretID   string `json:"secretId"`
 		Name       string `json:"name"`
 		UserName   string `json:"userName"`
+		RoleName   string `json:"roleName"`
 	} `json:"requestParameters"`
 	ResponseElements struct {
 		ConsoleLogin string `json:"ConsoleLogin"`
+		// What a creation event made (see provenance.go).
+		User      struct{ Arn, UserName string }         `json:"user"`
+		Role      struct{ Arn, RoleName string }         `json:"role"`
+		AccessKey struct{ AccessKeyID, UserName string } `json:"accessKey"`
 	} `json:"responseElements"`
 	Resources []struct {
 		ARN string `json:"ARN"`
@@ -86,6 +91,7 @@ type CloudTrailParser struct {
 	done   bool
 	n      int
 	rec    ctRecord
+	paths  userPaths
 }
 
 // recordsPrefix is how an S3-delivered CloudTrail file starts.

@@ -66,13 +66,23 @@ func decodeRecord(data []byte, r *ctRecord) error {
 					return loose(v, &p.Name)
 				case "userName":
 					return loose(v, &p.UserName)
+				case "roleName":
+					return loose(v, &p.RoleName)
 				}
 				return nil
 			})
 		case "responseElements":
+			re := &r.ResponseElements
 			return object(key, v, func(k string, v []byte) error {
-				if k == "ConsoleLogin" {
-					return loose(v, &r.ResponseElements.ConsoleLogin)
+				switch k {
+				case "ConsoleLogin":
+					return loose(v, &re.ConsoleLogin)
+				case "user":
+					return looseObject(v, map[string]*string{"arn": &re.User.Arn, "userName": &re.User.UserName})
+				case "role":
+					return looseObject(v, map[string]*string{"arn": &re.Role.Arn, "roleName": &re.Role.RoleName})
+				case "accessKey":
+					return looseObject(v, map[string]*string{"accessKeyId": &re.AccessKey.AccessKeyID, "userName": &re.AccessKey.UserName})
 				}
 				return nil
 			})
@@ -171,6 +181,20 @@ func loose(v []byte, dst *string) error {
 	}
 	*dst = s
 	return err
+}
+
+// looseObject decodes the string members named in dst of an object in a
+// free-form block; a non-object and non-string members are ignored.
+func looseObject(v []byte, dst map[string]*string) error {
+	if len(v) == 0 || v[0] != '{' {
+		return nil
+	}
+	return discover.Members(v, func(k string, v []byte) error {
+		if d, ok := dst[k]; ok {
+			return loose(v, d)
+		}
+		return nil
+	})
 }
 
 // object walks an object member; null is an empty object, any other

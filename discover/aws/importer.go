@@ -47,6 +47,10 @@ type CloudTrailImporter struct {
 	MaxInputBytes int64
 	// Progress, when set, is called after each stored batch.
 	Progress func(*warden.ImportReport)
+	// Provenance, when set, records who created identities and access
+	// keys (CreateUser, CreateRole, CreateAccessKey events), for owner
+	// suggestions and offboarding.
+	Provenance warden.ProvenanceStore
 }
 
 // Import implements warden.Importer.
@@ -60,12 +64,21 @@ func (im *CloudTrailImporter) Import(ctx context.Context, r io.Reader, ref strin
 	if err != nil {
 		return nil, err
 	}
-	err = discover.ImportActivity(ctx, im.Store, report, im.BatchSize, im.Progress, func(e *warden.Event) (discover.Activity, bool, error) {
+	sink := discover.NewActivitySink(im.Store, report, im.BatchSize)
+	sink.Progress, sink.Provenance = im.Progress, im.Provenance
+	err = discover.ImportActivityTo(ctx, sink, report, func(e *warden.Event) (discover.Activity, bool, error) {
 		if ok, err := p.Next(); err != nil || !ok {
 			return discover.Activity{}, ok, err
 		}
 		actor, err := p.Event(e)
-		return discover.Activity{Keep: true, Principal: actor.Identity, Credential: actor.AccessKey}, true, err
+		if err != nil {
+			return discover.Activity{}, true, err
+		}
+		a := discover.Activity{Keep: true, Principal: actor.Identity, Credential: actor.AccessKey}
+		if c := p.Creation(); c != nil {
+			a.Created, a.CreatedCredential, a.Provenance = c.Identity, c.Credential, c.Provenance
+		}
+		return a, true, nil
 	})
 	if err != nil {
 		return nil, err
