@@ -19,7 +19,7 @@ func newDiscovery(db *store.DB) *httpapi.Discovery {
 		Importers: map[string]warden.Importer{
 			aws.SourceIAM:              &aws.IAMImporter{Store: db},
 			aws.SourceCredentialReport: &aws.CredentialReportImporter{Store: db},
-			aws.SourceCloudTrail:       &aws.CloudTrailImporter{Store: db},
+			aws.SourceCloudTrail:       &aws.CloudTrailImporter{Store: db, Provenance: db},
 			k8s.Source:                 &k8s.Importer{Store: db},
 			k8s.AuditSource:            &k8s.AuditImporter{Store: db},
 			x509.Source:                &x509.Importer{Store: db},

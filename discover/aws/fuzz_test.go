@@ -41,6 +41,9 @@ func FuzzParseCloudTrail(f *testing.F) {
 					t.Fatalf("actor identity %+v is not valid: %v", e.Identity, err)
 				}
 			}
+			if c := e.Creation; c != nil {
+				checkCreation(t, e.Event, c)
+			}
 		}
 	})
 }
@@ -74,4 +77,27 @@ func FuzzParseCredentialReport(f *testing.F) {
 			}
 		}
 	})
+}
+
+// checkCreation holds for every creation a record yields: provenance that
+// names its event, creator and created identity within the store's
+// limits, and a valid created identity or key.
+func checkCreation(t *testing.T, e *warden.Event, c *Creation) {
+	t.Helper()
+	p := c.Provenance
+	if p == nil || p.EventID != e.RawID || p.Creator == "" || p.IdentityExternalID == "" || p.Source != SourceCloudTrail || !p.Time.Equal(e.Time) ||
+		len(p.Creator) > warden.MaxNameLen || len(p.CreatorRef) > warden.MaxExternalIDLen || len(p.IdentityExternalID) > warden.MaxExternalIDLen {
+		t.Fatalf("provenance %+v of event %+v", p, e)
+	}
+	if !creationEvents[p.Event] {
+		t.Fatalf("provenance of a %s event", p.Event)
+	}
+	if c.Identity != nil {
+		if err := c.Identity.Validate(); err != nil || c.Identity.ExternalID != p.IdentityExternalID {
+			t.Fatalf("created identity %+v: %v", c.Identity, err)
+		}
+	}
+	if c.Credential != nil && (!isLongTermKey(c.Credential.Credential.PublicID) || c.Credential.Credential.PublicID != p.CredentialExternalID) {
+		t.Fatalf("created key %+v for provenance %+v", c.Credential, p)
+	}
 }

@@ -32,6 +32,7 @@ func TestParseCredentialReport_Golden(t *testing.T) {
 type parsedEvent struct {
 	Event    *warden.Event    `json:"event"`
 	Identity *warden.Identity `json:"identity"`
+	Creation *Creation        `json:"-"` // what a creation event made (not in the goldens)
 }
 
 func parseCloudTrail(t testing.TB, data []byte, ref string) ([]parsedEvent, error) {
@@ -58,7 +59,7 @@ func parseCloudTrail(t testing.TB, data []byte, ref string) ([]parsedEvent, erro
 		if err != nil {
 			return out, err
 		}
-		out = append(out, parsedEvent{e, actor.Identity})
+		out = append(out, parsedEvent{e, actor.Identity, p.Creation()})
 	}
 }
 
