@@ -94,6 +94,7 @@ func newTestEnvOn(t *testing.T, db *store.DB) *testEnv {
 		Onboarding: onboard.New(onboard.Config{Store: db, Identities: db, TrustDomain: testTrustDomain}),
 		Offboarding: offboard.New(offboard.Config{Store: db, Identities: db, Credentials: db, Provenance: db,
 			Actions: enforce.New(enforce.Config{Store: db, Identities: db})}),
+		Owners: newTestOwners(t, db),
 	})
 	hs.Config.Handler = e.srv
 	hs.Start()

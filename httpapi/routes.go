@@ -99,6 +99,11 @@ func (s *Server) routeTable() []Route {
 		{"GET", "/v1/offboarding", read, s.handleListOffboardings},
 		{"GET", "/v1/offboarding/{id}", read, s.handleGetOffboarding},
 
+		{"GET", "/v1/owners/suggestions", read, s.handleListOwnerSuggestions},
+		{"POST", "/v1/owners/suggest", write, s.handleSuggestOwners},
+		{"POST", "/v1/owners/suggestions/{id}/accept", warden.PermReviewAnswer, s.handleAcceptOwnerSuggestion},
+		{"POST", "/v1/owners/suggestions/{id}/reject", warden.PermReviewAnswer, s.handleRejectOwnerSuggestion},
+
 		{"GET", "/v1/audit", warden.PermAuditRead, s.handleListAudit},
 		{"GET", "/v1/audit/verify", warden.PermAuditRead, s.handleVerifyAudit},
 

@@ -83,6 +83,9 @@ type Config struct {
 	// Offboarding offboards departed people (offboarding.go); when nil
 	// those routes answer 503.
 	Offboarding warden.OffboardingService
+	// Owners suggests owners for unowned identities (owners.go); when nil
+	// those routes answer 503.
+	Owners warden.OwnerService
 }
 
 // Server is warden's REST API. It implements http.Handler.
@@ -113,6 +116,7 @@ type Server struct {
 	reviews     warden.ReviewService
 	onboarding  warden.OnboardingService
 	offboarding warden.OffboardingService
+	owners      warden.OwnerService
 	metrics     *metrics
 	mux         *http.ServeMux
 	routes      []Route
@@ -158,6 +162,7 @@ func New(cfg Config) *Server {
 	s.reviews = cfg.Reviews
 	s.onboarding = cfg.Onboarding
 	s.offboarding = cfg.Offboarding
+	s.owners = cfg.Owners
 	s.routes = s.routeTable()
 	for _, rt := range s.routes {
 		s.mux.Handle(rt.Method+" "+rt.Pattern, s.wrap(rt))

@@ -37,7 +37,7 @@ func New(cfg Config) (*Service, error) {
 		return nil, errors.New("owners: Store and Identities are required")
 	}
 	if cfg.Logger == nil {
-		cfg.Logger = slog.Default()
+		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	return &Service{cfg: cfg}, nil
 }
