@@ -75,5 +75,6 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 	root.AddCommand(newEnforcementCmd())
 	root.AddCommand(newOnboardCmd())
 	root.AddCommand(newOffboardCmd())
+	root.AddCommand(newOwnersCmd())
 	return root
 }

@@ -262,6 +262,7 @@ func runServe(ctx context.Context, cfg serveConfig, logw interface{ Write([]byte
 		Reviews:     reviewSvc,
 		Onboarding:  onboardSvc,
 		Offboarding: offboardSvc,
+		Owners:      newOwnerService(db),
 	})
 	ui := console.New(console.Config{
 		Identities: db, Inventory: db, Credentials: db, Grants: db, Sessions: db,
