@@ -184,6 +184,9 @@ type OwnerService interface {
 	// the one identity ref names (an id or external id), and stores it as
 	// pending suggestions. ENOTFOUND for an unknown ref.
 	SuggestOwners(ctx context.Context, ref string) (*OwnerSuggestReport, error)
+	// FindOwnerSuggestion returns one suggestion; ENOTFOUND for an
+	// unknown id.
+	FindOwnerSuggestion(ctx context.Context, id string) (*OwnerSuggestion, error)
 	// FindOwnerSuggestions lists suggestions (inventory:read).
 	FindOwnerSuggestions(ctx context.Context, f OwnerSuggestionFilter) ([]*OwnerSuggestion, string, error)
 	// AcceptOwnerSuggestion sets the identity's owner to the suggested

@@ -38,6 +38,8 @@ func TestPages_AreLabelledAndScriptFree(t *testing.T) {
 		"/ui/detections", "/ui/decisions", "/ui/policies", "/ui/audit",
 		"/ui/access", "/ui/access/" + seedAccess(t, f).ID,
 	}
+	unowned, _, _ := seedOwnerSuggestions(t, f) // the identity page with its owner suggestions and their answer forms
+	pages = append(pages, "/ui/identities/"+unowned.ID)
 	admin := f.signIn(t, warden.RoleAdmin)
 	// check returns how many visible controls it checked.
 	check := func(t *testing.T, path, page string) int {
@@ -80,6 +82,9 @@ func TestPages_AreLabelledAndScriptFree(t *testing.T) {
 			}
 			if n := check(t, path, page); path == "/ui/identities" && n < 8 {
 				t.Fatalf("the identities page has %d visible form controls; its filter form has more", n)
+			}
+			if path == "/ui/identities/"+unowned.ID && !strings.Contains(page, `action="/ui/owners/`) {
+				t.Fatal("the owner suggestions with their answer forms are not on the page checked")
 			}
 		})
 	}

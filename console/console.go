@@ -43,6 +43,9 @@ type Config struct {
 	// Access shows just-in-time access requests and lets approvers answer
 	// them; nil shows the pages as not configured.
 	Access warden.AccessService
+	// Owners shows pending owner suggestions on identity pages and lets
+	// roles that answer reviews accept or reject them; nil hides them.
+	Owners warden.OwnerService
 	// SecureCookies marks the session cookie Secure even on plain HTTP
 	// requests: set it when a TLS-terminating proxy fronts warden. Requests
 	// that arrive over TLS always get Secure cookies.

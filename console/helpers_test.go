@@ -15,6 +15,7 @@ import (
 	"github.com/warden-nhi/warden"
 	"github.com/warden-nhi/warden/access"
 	"github.com/warden-nhi/warden/console"
+	"github.com/warden-nhi/warden/owners"
 	"github.com/warden-nhi/warden/store"
 	"github.com/warden-nhi/warden/store/storetest"
 )
@@ -41,6 +42,7 @@ func newFixtureOn(t testing.TB, db *store.DB) *fixture {
 		Findings: db, Posture: db, Events: db, Detections: db, Decisions: db,
 		Policies: db, Audit: db, Issued: db,
 		Access: access.New(access.Config{Store: db, Identities: db, Events: db, Detections: db}),
+		Owners: newOwnerService(t, db),
 	})
 	srv := httptest.NewServer(ui)
 	t.Cleanup(srv.Close)
@@ -53,6 +55,15 @@ func newFixtureOn(t testing.TB, db *store.DB) *fixture {
 		f.tokens[role] = secret
 	}
 	return f
+}
+
+func newOwnerService(t testing.TB, db *store.DB) warden.OwnerService {
+	t.Helper()
+	svc, err := owners.New(owners.Config{Store: db, Identities: db, Provenance: db, Events: db, Grants: db})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return svc
 }
 
 func adminCtx() context.Context {

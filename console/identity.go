@@ -44,6 +44,8 @@ type identityPage struct {
 	Decisions     section[*warden.DecisionRecord]
 	Detections    section[*warden.Detection]
 	Audit         section[auditRow]
+	// Owners are the identity's pending owner suggestions.
+	Owners section[*warden.OwnerSuggestion]
 }
 
 type labelPair struct{ Key, Value string }
@@ -164,6 +166,16 @@ func (s *Server) identityDetail(ctx context.Context, identity *warden.Identity, 
 			return nil, fmt.Errorf("detections of %s: %w", id, err)
 		}
 		p.Detections.Items, p.Detections.More = ds, next != ""
+	}
+
+	p.Owners = section[*warden.OwnerSuggestion]{Allowed: true, Configured: s.cfg.Owners != nil}
+	if p.Owners.Configured {
+		sugs, next, err := s.cfg.Owners.FindOwnerSuggestions(ctx, warden.OwnerSuggestionFilter{IdentityID: id, Status: warden.OwnerSuggestionPending, Limit: detailSuggestions})
+		if err != nil {
+			return nil, fmt.Errorf("owner suggestions of %s: %w", id, err)
+		}
+		sort.SliceStable(sugs, func(i, j int) bool { return sugs[i].Confidence > sugs[j].Confidence })
+		p.Owners.Items, p.Owners.More = sugs, next != ""
 	}
 
 	p.Audit = section[auditRow]{Allowed: role.Can(warden.PermAuditRead), Configured: s.cfg.Audit != nil}

@@ -136,6 +136,8 @@ var flashMessages = map[string]string{
 	"access-deny":    "The request is denied.",
 	"access-revoke":  "Revoked: the grant and its tokens have ended.",
 	"access-review":  "The review is recorded.",
+	"owner-accept":   "The owner is set.",
+	"owner-reject":   "The suggestion is rejected; that owner will not be suggested again.",
 }
 
 // redirectDone sends the browser back to a page after an action, with the

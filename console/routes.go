@@ -39,5 +39,7 @@ func (s *Server) routes() []route {
 		{http.MethodPost, Prefix + "identities/{id}/lift", warden.PermInventoryWrite, s.handleLift},
 		{http.MethodPost, Prefix + "identities/{id}/revoke-issued", warden.PermIssuerManage, s.handleRevokeAllIssued},
 		{http.MethodPost, Prefix + "issued/{id}/revoke", warden.PermIssuerManage, s.handleRevokeIssued},
+		{http.MethodPost, Prefix + "owners/{id}/accept", warden.PermReviewAnswer, s.handleOwnerAccept},
+		{http.MethodPost, Prefix + "owners/{id}/reject", warden.PermReviewAnswer, s.handleOwnerReject},
 	}
 }

@@ -30,6 +30,8 @@ type secWorld struct {
 	finding  *warden.Finding
 	issuedID string
 	version  int64
+	// suggestionID is a pending owner suggestion for identity.
+	suggestionID string
 }
 
 func newSecWorld(t *testing.T) *secWorld {
@@ -59,6 +61,12 @@ func newSecWorld(t *testing.T) *secWorld {
 		t.Fatalf("create policy version: %v", err)
 	}
 	w.version = v.Version
+	sug := &warden.OwnerSuggestion{Owner: secMarker + "@example.com", Confidence: 70, Evidence: []warden.OwnerEvidence{{
+		Kind: warden.OwnerEvidenceCreator, Confidence: 70, Detail: secMarker + " created the identity", EventID: "ev-" + secMarker, EventSource: "cloudtrail"}}}
+	if _, err := w.db.SaveOwnerSuggestions(ctx, w.identity.ID, []*warden.OwnerSuggestion{sug}); err != nil {
+		t.Fatalf("save owner suggestion: %v", err)
+	}
+	w.suggestionID = sug.ID
 	return w
 }
 
@@ -117,6 +125,8 @@ func (w *secWorld) path(t *testing.T, pattern string) string {
 			segs[i] = w.issuedID
 		case "policies":
 			segs[i] = fmt.Sprint(w.version)
+		case "owners":
+			segs[i] = w.suggestionID
 		default:
 			t.Logf("%s: no %s in the security tests' world; using a made-up id", pattern, collection)
 			segs[i] = "made-up-id"
@@ -436,6 +446,9 @@ func TestSecurity_ReadOnlyRolesCannotChangeAnything(t *testing.T) {
 				if answersAccess(r.pattern) && role.Can(warden.PermAccessApprove) {
 					continue // approvers answer access requests: TestAccessPages_ApproverAnswersOthersCannot
 				}
+				if answersOwners(r.pattern) && role.Can(warden.PermReviewAnswer) {
+					continue // approvers answer owner suggestions: TestOwnerSuggestions_AnsweredOnTheIdentityPage
+				}
 				posts = append(posts, r)
 				t.Run(r.String(), func(t *testing.T) {
 					form := actionForm()
@@ -460,7 +473,8 @@ func TestSecurity_ReadOnlyRolesCannotChangeAnything(t *testing.T) {
 					continue // a page the role may not read at all
 				}
 				for _, f := range postForm.FindAllString(page, -1) {
-					if !strings.Contains(f, `action="/ui/logout"`) && !(answersAccess(r.pattern) && role.Can(warden.PermAccessApprove)) {
+					if !strings.Contains(f, `action="/ui/logout"`) && !(answersAccess(r.pattern) && role.Can(warden.PermAccessApprove)) &&
+						!(strings.Contains(f, `action="/ui/owners/`) && role.Can(warden.PermReviewAnswer)) {
 						t.Errorf("%s shows a %s an action form: %s", r, role, f)
 					}
 				}
@@ -469,6 +483,10 @@ func TestSecurity_ReadOnlyRolesCannotChangeAnything(t *testing.T) {
 		})
 	}
 }
+
+// answersOwners reports whether a console route answers owner
+// suggestions, which roles with review:answer (the approver too) may do.
+func answersOwners(pattern string) bool { return strings.HasPrefix(pattern, "/ui/owners/") }
 
 // answersAccess reports whether a console route answers access requests,
 // which the approver role may do.

@@ -102,6 +102,11 @@ func (s *Service) suggestFor(ctx context.Context, id *warden.Identity, report *w
 	return nil
 }
 
+// FindOwnerSuggestion implements warden.OwnerService.
+func (s *Service) FindOwnerSuggestion(ctx context.Context, id string) (*warden.OwnerSuggestion, error) {
+	return s.cfg.Store.FindOwnerSuggestion(ctx, id)
+}
+
 // FindOwnerSuggestions implements warden.OwnerService.
 func (s *Service) FindOwnerSuggestions(ctx context.Context, f warden.OwnerSuggestionFilter) ([]*warden.OwnerSuggestion, string, error) {
 	return s.cfg.Store.FindOwnerSuggestions(ctx, f)

@@ -245,6 +245,7 @@ func runServe(ctx context.Context, cfg serveConfig, logw interface{ Write([]byte
 	// to; the 1 s lifetime bounds what the feed cannot see (warden admin
 	// token revoke writing to a SQLite file from another process).
 	cachedTokens := httpapi.NewCachedTokens(pdpCtx, db, db, time.Second)
+	ownerSvc := newOwnerService(db)
 	api := httpapi.New(httpapi.Config{
 		Identities: db, Credentials: db, Tokens: cachedTokens, Audit: db,
 		Leaks:     scan.NewLedger(scan.LedgerConfig{Leaks: db, Credentials: db, Identities: db, Grants: db, Findings: db}),
@@ -262,12 +263,12 @@ func runServe(ctx context.Context, cfg serveConfig, logw interface{ Write([]byte
 		Reviews:     reviewSvc,
 		Onboarding:  onboardSvc,
 		Offboarding: offboardSvc,
-		Owners:      newOwnerService(db),
+		Owners:      ownerSvc,
 	})
 	ui := console.New(console.Config{
 		Identities: db, Inventory: db, Credentials: db, Grants: db, Sessions: db,
 		Findings: db, Posture: db, Events: db, Detections: db, Decisions: db,
-		Policies: db, Audit: db, Issued: db, Access: accessSvc,
+		Policies: db, Audit: db, Issued: db, Access: accessSvc, Owners: ownerSvc,
 		SecureCookies: cfg.secureCookies,
 		Logger:        logger,
 	})
