@@ -34,8 +34,9 @@ const (
 	interactiveScan = 2 * warden.MaxPageSize
 )
 
-// ownerLabels are the label keys (tags arrive as tag/<key>, compared
-// case-insensitively) that name an owner, with their confidence. owner
+// ownerLabels are the label keys (the last segment of the key: tags
+// arrive as tag/<key>, Kubernetes labels and annotations as k8s/<key>;
+// compared case-insensitively) that name an owner, with their confidence. owner
 // and team tags fill Owner at import when it is empty; they are here for
 // identities whose owner was cleared or that another source imported.
 var ownerLabels = map[string]int{
@@ -187,7 +188,9 @@ func fromLabels(id *warden.Identity, c *collector) {
 	sort.Strings(keys)
 	for _, k := range keys {
 		v := strings.TrimSpace(id.Labels[k])
-		name := strings.ToLower(strings.TrimPrefix(strings.TrimPrefix(k, "tag/"), "k8s/"))
+		// tag/<key> (AWS tags), k8s/<key> (Kubernetes labels and
+		// annotations, perhaps with a domain: k8s/example.com/owner).
+		name := strings.ToLower(k[strings.LastIndexByte(k, '/')+1:])
 		conf, ok := ownerLabels[name]
 		if !ok || v == "" {
 			continue

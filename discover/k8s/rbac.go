@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"sort"
 	"strings"
 
 	"github.com/warden-nhi/warden"
@@ -162,6 +163,7 @@ func (c *cluster) build(batch *warden.InventoryBatch) []string {
 		if team := sa.Metadata.Labels["team"]; team != "" {
 			i.Owner = discover.CleanText(team, warden.MaxNameLen)
 		}
+		keepOwnerLabels(i, sa.Metadata.Labels, sa.Metadata.Annotations)
 		for _, s := range sa.Secrets {
 			batch.Credentials = append(batch.Credentials, &warden.ImportedCredential{
 				Identity: warden.IdentityRef{Provider: warden.ProviderKubernetes, ExternalID: i.ExternalID},
@@ -270,4 +272,27 @@ func qualify(res, group string) string {
 		q += "/" + sub
 	}
 	return q
+}
+
+// ownerKeys are the label and annotation names (after any domain prefix,
+// compared case-insensitively) that say who answers for a service account.
+// The team label is not among them: it sets Owner itself.
+var ownerKeys = map[string]bool{"owner": true, "contact": true, "maintainer": true, "owner-email": true, "created-by": true}
+
+// keepOwnerLabels records a service account's owner-naming labels and
+// annotations as k8s/<key> labels, for owner suggestions.
+func keepOwnerLabels(i *warden.Identity, maps ...map[string]string) {
+	for _, m := range maps {
+		keys := make([]string, 0, len(m))
+		for k := range m {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			name := strings.ToLower(k[strings.LastIndexByte(k, '/')+1:])
+			if ownerKeys[name] && strings.TrimSpace(m[k]) != "" {
+				discover.SetLabel(i, "k8s/"+k, m[k])
+			}
+		}
+	}
 }
