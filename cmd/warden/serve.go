@@ -246,6 +246,13 @@ func runServe(ctx context.Context, cfg serveConfig, logw interface{ Write([]byte
 	// token revoke writing to a SQLite file from another process).
 	cachedTokens := httpapi.NewCachedTokens(pdpCtx, db, db, time.Second)
 	ownerSvc := newOwnerService(db)
+	if demoLoaded {
+		// Two unowned demo identities come with who created them, and
+		// pending owner suggestions naming those people.
+		if err := demo.LoadOwnership(ctx, db, ownerSvc, time.Now()); err != nil {
+			return err
+		}
+	}
 	api := httpapi.New(httpapi.Config{
 		Identities: db, Credentials: db, Tokens: cachedTokens, Audit: db,
 		Leaks:     scan.NewLedger(scan.LedgerConfig{Leaks: db, Credentials: db, Identities: db, Grants: db, Findings: db}),
