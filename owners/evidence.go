@@ -157,7 +157,9 @@ func (s *Service) fromProvenance(ctx context.Context, id *warden.Identity, c *co
 }
 
 // automation returns the inventory identity that made a provenance
-// record's event, or nil when the creator is not one (a person).
+// record's event, or nil when the creator is not one (a person). An IAM
+// user with a console password (the credential report's console-password
+// label) is taken for a person signing in, not for automation.
 func (s *Service) automation(ctx context.Context, p *warden.Provenance) (*warden.Identity, error) {
 	if p.CreatorRef == "" {
 		return nil, nil
@@ -165,6 +167,9 @@ func (s *Service) automation(ctx context.Context, p *warden.Provenance) (*warden
 	i, err := s.cfg.Identities.FindIdentityByRef(ctx, p.CreatorRef, p.Provider)
 	switch warden.ErrorCode(err) {
 	case "":
+		if i.Labels["console-password"] == "true" {
+			return nil, nil
+		}
 		return i, nil
 	case warden.ENOTFOUND, warden.EINVALID:
 		return nil, nil

@@ -49,6 +49,14 @@ func TestEvidence_EachSourceAndHowTheyCombine(t *testing.T) {
 	both := create(&warden.Identity{Kind: warden.KindCloudUser, Provider: warden.ProviderAWS, ExternalID: "arn:aws:iam::402118867530:user/exporter", Name: "exporter-user",
 		Labels: map[string]string{"tag/owner": "Alice@Northwind.example"}})
 	record(&warden.Provenance{IdentityExternalID: both.ExternalID, Creator: "alice@northwind.example", CreatorRef: "arn:aws:sts::402118867530:assumed-role/AWSReservedSSO_Admin/alice@northwind.example", Event: "CreateUser", EventID: "ev-user"})
+	// erin, an IAM user who signs in to the console, created it: a person.
+	erin := create(&warden.Identity{Kind: warden.KindCloudUser, Provider: warden.ProviderAWS, ExternalID: "arn:aws:iam::402118867530:user/erin", Name: "erin",
+		Labels: map[string]string{"console-password": "true"}})
+	byErin := create(&warden.Identity{Kind: warden.KindCloudUser, Provider: warden.ProviderAWS, ExternalID: "arn:aws:iam::402118867530:user/etl-loader", Name: "etl-loader"})
+	record(&warden.Provenance{IdentityExternalID: byErin.ExternalID, Creator: "erin", CreatorRef: erin.ExternalID, Event: "CreateUser", EventID: "ev-erin"})
+	// A user that created its own key names nobody.
+	self := create(&warden.Identity{Kind: warden.KindCloudUser, Provider: warden.ProviderAWS, ExternalID: "arn:aws:iam::402118867530:user/self-rotator", Name: "self-rotator"})
+	record(&warden.Provenance{IdentityExternalID: self.ExternalID, CredentialExternalID: "AKIAV3NWSELFROTATE01", Creator: "self-rotator", CreatorRef: self.ExternalID, Event: "CreateAccessKey", EventID: "ev-self"})
 	// root created it: no suggestion.
 	rooted := create(&warden.Identity{Kind: warden.KindCloudRole, Provider: warden.ProviderAWS, ExternalID: "arn:aws:iam::402118867530:role/legacy", Name: "legacy"})
 	record(&warden.Provenance{IdentityExternalID: rooted.ExternalID, Creator: "root", CreatorRef: "arn:aws:iam::402118867530:root", Event: "CreateRole", EventID: "ev-root"})
@@ -61,14 +69,16 @@ func TestEvidence_EachSourceAndHowTheyCombine(t *testing.T) {
 		identity *warden.Identity
 		want     map[string]want
 	}{
-		"labels":                   {labelled, map[string]want{"bob@northwind.example": {45, []string{"label"}}, "team-ledger": {65, []string{"label"}}}},
-		"token owner":              {pat, map[string]want{"octocat": {70, []string{"label"}}}},
-		"repository label":         {ci, map[string]want{"github.com/northwind/ledger": {30, []string{"pipeline"}}}},
-		"github oidc trust":        {role, map[string]want{"github.com/northwind/ledger": {30, []string{"pipeline"}}}},
-		"automation's owner":       {bot, map[string]want{"team-platform": {40, []string{"key-creator"}}}},
-		"creator and label":        {both, map[string]want{"alice@northwind.example": {90, []string{"creator", "label"}}}},
-		"root is nobody's owner":   {rooted, map[string]want{}},
-		"the current owner is not": {ciAdmin, map[string]want{"dana@northwind.example": {45, []string{"label"}}}},
+		"labels":                     {labelled, map[string]want{"bob@northwind.example": {45, []string{"label"}}, "team-ledger": {65, []string{"label"}}}},
+		"token owner":                {pat, map[string]want{"octocat": {70, []string{"label"}}}},
+		"repository label":           {ci, map[string]want{"github.com/northwind/ledger": {30, []string{"pipeline"}}}},
+		"github oidc trust":          {role, map[string]want{"github.com/northwind/ledger": {30, []string{"pipeline"}}}},
+		"automation's owner":         {bot, map[string]want{"team-platform": {40, []string{"key-creator"}}}},
+		"creator and label":          {both, map[string]want{"alice@northwind.example": {90, []string{"creator", "label"}}}},
+		"root is nobody's owner":     {rooted, map[string]want{}},
+		"a console user is a person": {byErin, map[string]want{"erin": {70, []string{"creator"}}}},
+		"a key it made itself":       {self, map[string]want{}},
+		"the current owner is not":   {ciAdmin, map[string]want{"dana@northwind.example": {45, []string{"label"}}}},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
