@@ -120,11 +120,13 @@ func newOwnersListCmd(opts *clientOptions) *cobra.Command {
 			jl := newJSONLines(cmd.OutOrStdout())
 			return explain(each(seq, list.limit, func(s *warden.OwnerSuggestion) error { return jl.write(s) }))
 		}
-		var all []*warden.OwnerSuggestion
-		if err := each(seq, list.limit, func(s *warden.OwnerSuggestion) error { all = append(all, s); return nil }); err != nil {
-			return explain(err)
+		names := newIdentityNames(cmd.Context(), c)
+		t := newOwnerTable(cmd.OutOrStdout())
+		err = each(seq, list.limit, func(s *warden.OwnerSuggestion) error { ownerRow(t, s, names); return nil })
+		if ferr := t.flush(cmd.ErrOrStderr(), "owner suggestions"); err == nil {
+			err = ferr
 		}
-		return printOwnerSuggestions(cmd.OutOrStdout(), cmd.ErrOrStderr(), all, newIdentityNames(cmd.Context(), c))
+		return explain(err)
 	}
 	return cmd
 }
@@ -164,14 +166,22 @@ func newOwnersAnswerCmd(opts *clientOptions, verb, short string) *cobra.Command 
 	return cmd
 }
 
-// printOwnerSuggestions writes suggestions as a table, with a summary of
-// their evidence.
+// printOwnerSuggestions writes suggestions as a table.
 func printOwnerSuggestions(w, stderr io.Writer, list []*warden.OwnerSuggestion, names *identityNames) error {
-	t := newTable(w, "ID", "IDENTITY", "OWNER", "CONFIDENCE", "STATUS", "EVIDENCE")
+	t := newOwnerTable(w)
 	for _, s := range list {
-		t.row(s.ID, clip(names.of(s.IdentityID), 60), clip(s.Owner, 40), strconv.Itoa(s.Confidence), string(s.Status), clip(evidenceSummary(s.Evidence), 100))
+		ownerRow(t, s, names)
 	}
 	return t.flush(stderr, "owner suggestions")
+}
+
+func newOwnerTable(w io.Writer) *table {
+	return newTable(w, "ID", "IDENTITY", "OWNER", "CONFIDENCE", "STATUS", "EVIDENCE")
+}
+
+// ownerRow writes one suggestion, with a summary of its evidence.
+func ownerRow(t *table, s *warden.OwnerSuggestion, names *identityNames) {
+	t.row(s.ID, clip(names.of(s.IdentityID), 60), clip(s.Owner, 40), strconv.Itoa(s.Confidence), string(s.Status), clip(evidenceSummary(s.Evidence), 100))
 }
 
 // evidenceSummary names each piece of evidence briefly: its kind and the
