@@ -10,7 +10,12 @@
 // request bodies, an operator API token and an issuer KEK in -dir. run
 // sends GET /healthz and then POST /v1/authorize from -c closed-loop
 // keep-alive clients and prints rates, latency percentiles, the ratio to
-// the /healthz baseline, and the CPU time each process spent.
+// the /healthz baseline, and the CPU time each process spent. floor serves
+// the same routes without deciding anything, to measure the same load
+// against the machine's HTTP floor:
+//
+//	pdpload floor -addr 127.0.0.1:18474 &
+//	pdpload run -url http://127.0.0.1:18474 -dir /tmp/pdp -server-pid $! -rate 20000
 package main
 
 import (
@@ -47,7 +52,7 @@ func main() {
 	}
 }
 
-const usage = "usage: pdpload seed -db PATH -dir DIR | pdpload run -url URL -dir DIR [-n N] [-c C] [-client raw|net/http] [-rate R] [-server-pid PID] [-json]"
+const usage = "usage: pdpload seed -db PATH -dir DIR | pdpload run -url URL -dir DIR [-n N] [-c C] [-client raw|net/http] [-rate R] [-server-pid PID] [-json] | pdpload floor [-addr HOST:PORT]"
 
 func run(ctx context.Context, args []string) error {
 	if len(args) == 0 {
@@ -58,6 +63,8 @@ func run(ctx context.Context, args []string) error {
 		return seed(ctx, args[1:])
 	case "run":
 		return load(ctx, args[1:])
+	case "floor":
+		return floor(ctx, args[1:])
 	}
 	return fmt.Errorf("unknown command %q; %s", args[0], usage)
 }
