@@ -165,8 +165,10 @@ type OwnerSuggestionStore interface {
 	// FindOwnerSuggestions returns a page of suggestions and the next cursor.
 	FindOwnerSuggestions(ctx context.Context, f OwnerSuggestionFilter) ([]*OwnerSuggestion, string, error)
 	// DecideOwnerSuggestion moves a pending suggestion to accepted or
-	// rejected; accepting supersedes the identity's other pending
-	// suggestions. ECONFLICT unless the suggestion is pending.
+	// rejected; accepting also sets the identity's owner (audited as an
+	// identity update) and supersedes its other pending suggestions, all
+	// in one transaction. ECONFLICT unless the suggestion is pending, and
+	// then nothing changes.
 	DecideOwnerSuggestion(ctx context.Context, id string, status OwnerSuggestionStatus, reason string) (*OwnerSuggestion, error)
 }
 

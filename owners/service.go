@@ -113,18 +113,12 @@ func (s *Service) FindOwnerSuggestions(ctx context.Context, f warden.OwnerSugges
 }
 
 // AcceptOwnerSuggestion implements warden.OwnerService: the identity's
-// owner is set through the identity service (its own audited update),
-// then the suggestion is marked accepted and the identity's other pending
-// suggestions superseded (one audited transaction). Accepting again after
-// a failure in between is safe: the owner update is the same.
+// owner is set, the suggestion marked accepted and the identity's other
+// pending suggestions superseded in one audited store transaction, so of
+// two acceptances racing for one identity exactly one changes anything.
 func (s *Service) AcceptOwnerSuggestion(ctx context.Context, id, reason string) (*warden.OwnerSuggestion, error) {
-	sug, err := s.pending(ctx, id)
-	if err != nil {
+	if _, err := s.pending(ctx, id); err != nil {
 		return nil, err
-	}
-	owner := sug.Owner
-	if _, err := s.cfg.Identities.UpdateIdentity(ctx, sug.IdentityID, warden.IdentityUpdate{Owner: &owner}); err != nil {
-		return nil, fmt.Errorf("accept owner suggestion %s: set owner: %w", id, err)
 	}
 	out, err := s.cfg.Store.DecideOwnerSuggestion(ctx, id, warden.OwnerSuggestionAccepted, reason)
 	if err != nil {

@@ -200,8 +200,10 @@ func (db *DB) FindOwnerSuggestions(ctx context.Context, f warden.OwnerSuggestion
 }
 
 // DecideOwnerSuggestion implements warden.OwnerSuggestionStore. The
-// decision, and for an acceptance the superseding of the identity's other
-// pending suggestions, are one transaction with their audit records.
+// decision, and for an acceptance the identity's new owner and the
+// superseding of its other pending suggestions, are one transaction with
+// their audit records: of two acceptances racing for one identity, the
+// one that loses changes nothing.
 func (db *DB) DecideOwnerSuggestion(ctx context.Context, id string, status warden.OwnerSuggestionStatus, reason string) (*warden.OwnerSuggestion, error) {
 	if status != warden.OwnerSuggestionAccepted && status != warden.OwnerSuggestionRejected {
 		return nil, warden.FieldErrorf("status", "a suggestion is decided accepted or rejected, not %q", status)
@@ -234,6 +236,14 @@ func (db *DB) DecideOwnerSuggestion(ctx context.Context, id string, status warde
 		}
 		audit := []auditEntry{{action: action, targetType: "owner_suggestion", targetID: id, before: before, after: &after}}
 		if status == warden.OwnerSuggestionAccepted {
+			owner := before.Owner
+			upd := warden.IdentityUpdate{Owner: &owner}
+			if err := upd.Validate(); err != nil {
+				return err
+			}
+			if _, err := db.updateIdentity(ctx, tx, before.IdentityID, upd); err != nil {
+				return fmt.Errorf("set the owner of %s: %w", before.IdentityID, err)
+			}
 			others, err := db.ownerSuggestionsOf(ctx, tx, before.IdentityID)
 			if err != nil {
 				return err

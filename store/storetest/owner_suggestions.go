@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -106,6 +107,71 @@ func testOwnerSuggestions(t *testing.T, open Opener) {
 		again := ownerSuggestion("team-data", 40, "ev-2")
 		if res, err := db.SaveOwnerSuggestions(ctx, id.ID, []*warden.OwnerSuggestion{again}); err != nil || res.Updated != 1 || again.Status != warden.OwnerSuggestionPending {
 			t.Fatalf("resuggest superseded = %+v, %+v, %v", res, again, err)
+		}
+	})
+	t.Run("AcceptSetsTheOwnerAndRacingAcceptsChangeNothing", func(t *testing.T) {
+		db := open(t)
+		id := mustCreate(t, db, sampleRole("report-bot"))
+		owners := []string{"alice@example.com", "bob@example.com", "team-data", "team-billing", "carol@example.com", "team-ops"}
+		var suggestions []*warden.OwnerSuggestion
+		for i, o := range owners {
+			suggestions = append(suggestions, ownerSuggestion(o, 50+i, "ev-race-"+o))
+		}
+		if _, err := db.SaveOwnerSuggestions(ctx, id.ID, suggestions); err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		errs := make([]error, len(suggestions))
+		for i, s := range suggestions {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, errs[i] = db.DecideOwnerSuggestion(ctx, s.ID, warden.OwnerSuggestionAccepted, "")
+			}()
+		}
+		wg.Wait()
+		winner := ""
+		for i, err := range errs {
+			switch {
+			case err == nil && winner == "":
+				winner = owners[i]
+			case err == nil:
+				t.Fatalf("both %s and %s were accepted", winner, owners[i])
+			default:
+				wantCode(t, err, warden.ECONFLICT)
+			}
+		}
+		if winner == "" {
+			t.Fatalf("no acceptance won: %v", errs)
+		}
+		got, err := db.FindIdentityByID(bg, id.ID)
+		if err != nil || got.Owner != winner {
+			t.Fatalf("owner = %q, %v; want the accepted %q", got.Owner, err, winner)
+		}
+		recs, _, err := db.FindAuditRecords(bg, warden.AuditFilter{TargetType: "identity", TargetID: id.ID, Action: "identity.update"})
+		if err != nil || len(recs) != 1 {
+			t.Fatalf("identity updates audited = %d (%v), want exactly the winner's", len(recs), err)
+		}
+		accepted, _, _ := db.FindOwnerSuggestions(bg, warden.OwnerSuggestionFilter{IdentityID: id.ID, Status: warden.OwnerSuggestionAccepted})
+		superseded, _, _ := db.FindOwnerSuggestions(bg, warden.OwnerSuggestionFilter{IdentityID: id.ID, Status: warden.OwnerSuggestionSuperseded})
+		if len(accepted) != 1 || accepted[0].Owner != winner || len(superseded) != len(owners)-1 {
+			t.Fatalf("accepted %+v and %d superseded, want %s and %d", accepted, len(superseded), winner, len(owners)-1)
+		}
+	})
+	t.Run("AcceptOfADeprovisionedIdentityChangesNothing", func(t *testing.T) {
+		db := open(t)
+		id := mustCreate(t, db, sampleRole("report-bot"))
+		s := ownerSuggestion("alice@example.com", 80, "ev-gone")
+		if _, err := db.SaveOwnerSuggestions(ctx, id.ID, []*warden.OwnerSuggestion{s}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.DeprovisionIdentity(ctx, id.ID, "decommissioned"); err != nil {
+			t.Fatal(err)
+		}
+		_, err := db.DecideOwnerSuggestion(ctx, s.ID, warden.OwnerSuggestionAccepted, "")
+		wantCode(t, err, warden.ECONFLICT)
+		if got, _ := db.FindOwnerSuggestion(bg, s.ID); got.Status != warden.OwnerSuggestionPending {
+			t.Fatalf("suggestion = %s after a refused accept, want pending", got.Status)
 		}
 	})
 	t.Run("Errors", func(t *testing.T) {
