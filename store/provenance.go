@@ -17,7 +17,10 @@ var _ warden.ProvenanceStore = (*DB)(nil)
 // RecordProvenance implements warden.ProvenanceStore. Records are logs of
 // what activity logs said, not changes to warden's state, so they are not
 // audited; a record already stored (same source, event, identity and
-// credential) is skipped.
+// credential) is skipped. The created identities are resolved with one
+// query per chunk of distinct external ids and the records written with
+// multi-row inserts, so an import pays a few statements per batch, not
+// two per record.
 func (db *DB) RecordProvenance(ctx context.Context, records []*warden.Provenance) error {
 	if len(records) == 0 {
 		return nil
@@ -27,30 +30,87 @@ func (db *DB) RecordProvenance(ctx context.Context, records []*warden.Provenance
 			return fmt.Errorf("provenance record %d: %w", i, err)
 		}
 	}
+	docs := make([]string, len(records))
 	return db.tx(ctx, func(tx *sql.Tx) error {
-		for _, r := range records {
-			if r.IdentityID == "" {
-				if err := tx.QueryRowContext(ctx, db.q("SELECT id FROM identities WHERE provider = ? AND external_id = ?"),
-					string(r.Provider), r.IdentityExternalID).Scan(&r.IdentityID); err != nil && !isNoRows(err) {
-					return fmt.Errorf("record provenance: resolve identity: %w", err)
-				}
-			}
+		if err := db.resolveProvenanceIdentities(ctx, tx, records); err != nil {
+			return err
+		}
+		for i, r := range records {
 			r.ID = newID()
 			r.Time = r.Time.UTC().Truncate(time.Microsecond)
 			doc, err := json.Marshal(r)
 			if err != nil {
 				return fmt.Errorf("encode provenance: %w", err)
 			}
-			if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO provenance (id, source, event_id, provider, identity_external_id, identity_id,
-				credential_external_id, creator_key, creator_ref_key, time, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-				ON CONFLICT (source, event_id, identity_external_id, credential_external_id) DO NOTHING`),
-				r.ID, r.Source, r.EventID, string(r.Provider), r.IdentityExternalID, r.IdentityID, r.CredentialExternalID,
-				strings.ToLower(r.Creator), strings.ToLower(r.CreatorRef), micro(r.Time), string(doc)); err != nil {
-				return fmt.Errorf("record provenance: %w", err)
-			}
+			docs[i] = string(doc)
+		}
+		_, err := db.insertBatch(ctx, tx, "provenance", provenanceInsertColumns,
+			" ON CONFLICT (source, event_id, identity_external_id, credential_external_id) DO NOTHING", len(records), func(i int) []any {
+				r := records[i]
+				return []any{r.ID, r.Source, r.EventID, string(r.Provider), r.IdentityExternalID, r.IdentityID, r.CredentialExternalID,
+					strings.ToLower(r.Creator), strings.ToLower(r.CreatorRef), micro(r.Time), docs[i]}
+			})
+		if err != nil {
+			return fmt.Errorf("record provenance: %w", err)
 		}
 		return nil
 	})
+}
+
+// provenanceInsertColumns are the columns RecordProvenance writes.
+var provenanceInsertColumns = []string{"id", "source", "event_id", "provider", "identity_external_id", "identity_id",
+	"credential_external_id", "creator_key", "creator_ref_key", "time", "doc"}
+
+// provenanceLookupChunk is how many external ids one identity lookup of
+// RecordProvenance asks for.
+const provenanceLookupChunk = 500
+
+// resolveProvenanceIdentities fills the IdentityID of records that lack
+// it from the inventory (by provider and external id); identities not in
+// the inventory stay unresolved.
+func (db *DB) resolveProvenanceIdentities(ctx context.Context, tx *sql.Tx, records []*warden.Provenance) error {
+	type key struct{ provider, externalID string }
+	found := map[key]string{}
+	var ids []string
+	seen := map[string]bool{}
+	for _, r := range records {
+		if r.IdentityID == "" && !seen[r.IdentityExternalID] {
+			seen[r.IdentityExternalID] = true
+			ids = append(ids, r.IdentityExternalID)
+		}
+	}
+	for start := 0; start < len(ids); start += provenanceLookupChunk {
+		chunk := ids[start:min(start+provenanceLookupChunk, len(ids))]
+		args := make([]any, len(chunk))
+		for i, id := range chunk {
+			args[i] = id
+		}
+		rows, err := tx.QueryContext(ctx, db.q("SELECT provider, external_id, id FROM identities WHERE external_id IN ("+placeholders(len(chunk))+")"), args...)
+		if err != nil {
+			return fmt.Errorf("record provenance: resolve identities: %w", err)
+		}
+		for rows.Next() {
+			var k key
+			var id string
+			if err := rows.Scan(&k.provider, &k.externalID, &id); err != nil {
+				rows.Close()
+				return fmt.Errorf("record provenance: resolve identities: %w", err)
+			}
+			found[k] = id
+		}
+		if err := rows.Close(); err != nil {
+			return fmt.Errorf("record provenance: resolve identities: %w", err)
+		}
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("record provenance: resolve identities: %w", err)
+		}
+	}
+	for _, r := range records {
+		if r.IdentityID == "" {
+			r.IdentityID = found[key{string(r.Provider), r.IdentityExternalID}]
+		}
+	}
+	return nil
 }
 
 func validateProvenance(r *warden.Provenance) error {
