@@ -2,15 +2,11 @@ package access
 
 import (
 	_ "embed"
-	"fmt"
-	"os"
-	"sort"
-	"strings"
 
-	cedar "github.com/cedar-policy/cedar-go"
 	"github.com/cedar-policy/cedar-go/types"
 
 	"github.com/warden-nhi/warden"
+	"github.com/warden-nhi/warden/approval"
 )
 
 // DefaultPolicyText is the access policy warden ships with.
@@ -22,15 +18,11 @@ var DefaultPolicyText string
 // request, whether it may be made, whether it is granted at once and how
 // many approvers it needs.
 type Policy struct {
-	set *cedar.PolicySet
+	rules *approval.Policy
 }
 
-// Actions the access policy is asked about.
-const (
-	actionRequest      = "request"
-	actionAutoApprove  = "auto_approve"
-	actionTwoApprovers = "two_approvers"
-)
+// policyKind names the access policy in errors.
+const policyKind = "access policy"
 
 // DefaultPolicy returns the shipped access policy.
 func DefaultPolicy() *Policy {
@@ -44,85 +36,42 @@ func DefaultPolicy() *Policy {
 // ParsePolicy compiles Cedar policy text; name is the file name errors
 // report positions in.
 func ParsePolicy(name string, text []byte) (*Policy, error) {
-	list, err := cedar.NewPolicyListFromBytes(name, text)
+	rules, err := approval.Parse(policyKind, name, text)
 	if err != nil {
-		return nil, fmt.Errorf("access policy %s: %w", name, err)
+		return nil, err
 	}
-	if len(list) == 0 {
-		return nil, fmt.Errorf("access policy %s has no policies: every request would be denied", name)
-	}
-	set := cedar.NewPolicySet()
-	for i, p := range list {
-		id := cedar.PolicyID(fmt.Sprintf("%s#%d", name, i))
-		if a := p.Annotations()["id"]; a != "" {
-			id = cedar.PolicyID(a)
-		}
-		if !set.Add(id, p) {
-			return nil, fmt.Errorf("access policy %s: policy id %q is used twice", name, id)
-		}
-	}
-	return &Policy{set: set}, nil
+	return &Policy{rules: rules}, nil
 }
 
 // LoadPolicy reads and compiles an access policy file.
 func LoadPolicy(path string) (*Policy, error) {
-	b, err := os.ReadFile(path)
+	rules, err := approval.Load(policyKind, path)
 	if err != nil {
-		return nil, fmt.Errorf("read access policy: %w", err)
+		return nil, err
 	}
-	return ParsePolicy(path, b)
+	return &Policy{rules: rules}, nil
 }
 
-// verdict is what the policy says about one request.
-type verdict struct {
-	allowed      bool
-	autoApprove  bool
-	approvals    int
-	determinedBy []string // the policies that decided the outcome
-	errors       []string
-}
-
-// evaluate asks the policy about r for the identity.
-func (p *Policy) evaluate(r *warden.AccessRequest, identity *warden.Identity) verdict {
-	principal := types.NewEntityUID(requesterType(r.RequesterKind), types.String(r.RequesterID))
-	resource := types.NewEntityUID("Identity", types.String(identity.ID))
-	entities := types.EntityMap{
-		resource:  identityEntity(identity),
-		principal: {UID: principal, Parents: types.NewEntityUIDSet(), Attributes: types.NewRecord(types.RecordMap{"name": types.String(r.Requester)}), Tags: types.Record{}},
-	}
-	ctx := types.NewRecord(types.RecordMap{
-		"duration_seconds": types.Long(r.DurationSeconds),
-		"read_only":        types.Boolean(r.Scope.ReadOnly()),
-		"role":             types.String(r.Scope.Role),
-		"actions":          stringSet(r.Scope.Actions),
-		"resources":        stringSet(r.Scope.Resources),
-		"requester_kind":   types.String(r.RequesterKind),
-		"task":             types.String(r.Task),
-		"reason":           types.String(r.Reason),
-		"break_glass":      types.Boolean(r.BreakGlass),
+// evaluate asks the policy about r for the identity: the requester is the
+// principal, the scope, duration, task and reason the context.
+func (p *Policy) evaluate(r *warden.AccessRequest, identity *warden.Identity) approval.Verdict {
+	return p.rules.Decide(approval.Request{
+		Principal:           types.NewEntityUID(requesterType(r.RequesterKind), types.String(r.RequesterID)),
+		PrincipalAttributes: types.RecordMap{"name": types.String(r.Requester)},
+		ResourceID:          identity.ID,
+		Identity:            identity,
+		Context: types.RecordMap{
+			"duration_seconds": types.Long(r.DurationSeconds),
+			"read_only":        types.Boolean(r.Scope.ReadOnly()),
+			"role":             types.String(r.Scope.Role),
+			"actions":          approval.StringSet(r.Scope.Actions),
+			"resources":        approval.StringSet(r.Scope.Resources),
+			"requester_kind":   types.String(r.RequesterKind),
+			"task":             types.String(r.Task),
+			"reason":           types.String(r.Reason),
+			"break_glass":      types.Boolean(r.BreakGlass),
+		},
 	})
-	ask := func(action string) (bool, cedar.Diagnostic) {
-		d, diag := cedar.Authorize(p.set, entities, cedar.Request{
-			Principal: principal, Action: types.NewEntityUID("Action", types.String(action)), Resource: resource, Context: ctx,
-		})
-		return d == cedar.Allow, diag
-	}
-	var v verdict
-	ok, diag := ask(actionRequest)
-	v.errors = diagErrors(diag)
-	if !ok {
-		v.determinedBy = diagReasons(diag)
-		return v
-	}
-	v.allowed, v.approvals = true, 1
-	if ok, diag := ask(actionAutoApprove); ok {
-		v.autoApprove, v.approvals, v.determinedBy = true, 0, diagReasons(diag)
-		return v
-	}
-	if ok, diag := ask(actionTwoApprovers); ok {
-		v.approvals, v.determinedBy = 2, diagReasons(diag)
-	}
-	return v
 }
 
 func requesterType(kind string) types.EntityType {
@@ -133,57 +82,4 @@ func requesterType(kind string) types.EntityType {
 		return "Agent"
 	}
 	return "Person"
-}
-
-// identityEntity is the Identity the access is for, with the attributes
-// access policies test.
-func identityEntity(i *warden.Identity) types.Entity {
-	tags := make(types.RecordMap, len(i.Labels))
-	for k, v := range i.Labels {
-		tags[types.String(k)] = types.String(v)
-	}
-	return types.Entity{
-		UID:     types.NewEntityUID("Identity", types.String(i.ID)),
-		Parents: types.NewEntityUIDSet(),
-		Attributes: types.NewRecord(types.RecordMap{
-			"kind": types.String(i.Kind), "provider": types.String(i.Provider), "external_id": types.String(i.ExternalID),
-			"name": types.String(i.Name), "owner": types.String(i.Owner), "has_owner": types.Boolean(i.Owner != ""),
-			"environment": types.String(i.Environment), "status": types.String(i.Status), "managed": types.Boolean(i.Managed),
-			"risk_score": types.Long(i.RiskScore),
-		}),
-		Tags: types.NewRecord(tags),
-	}
-}
-
-func stringSet(list []string) types.Set {
-	vals := make([]types.Value, len(list))
-	for i, s := range list {
-		vals[i] = types.String(s)
-	}
-	return types.NewSet(vals...)
-}
-
-func diagReasons(d cedar.Diagnostic) []string {
-	out := make([]string, 0, len(d.Reasons))
-	for _, r := range d.Reasons {
-		out = append(out, string(r.PolicyID))
-	}
-	sort.Strings(out)
-	return out
-}
-
-func diagErrors(d cedar.Diagnostic) []string {
-	out := make([]string, 0, len(d.Errors))
-	for _, e := range d.Errors {
-		out = append(out, string(e.PolicyID)+": "+e.Message)
-	}
-	return out
-}
-
-// describe renders the policies that decided, for the request's record.
-func describe(ids []string) string {
-	if len(ids) == 0 {
-		return "no policy permits it"
-	}
-	return strings.Join(ids, ", ")
 }

@@ -175,23 +175,25 @@ func (s *Service) RequestAccess(ctx context.Context, in warden.AccessInput) (*wa
 		return nil, nil, err
 	}
 	v := s.cfg.Policy.evaluate(r, identity)
-	for _, e := range v.errors {
+	// Only the request question's errors are logged here, not those of
+	// the auto-approve question (the onboarding service logs both).
+	for _, e := range v.Errors {
 		s.cfg.Logger.Warn("access policy error", "error", e)
 	}
 	now := s.now()
 	action := "access.request"
 	switch {
-	case !v.allowed:
-		r.Status, r.Decision, r.DecidedAt = warden.AccessDenied, "denied by the access policy: "+describe(v.determinedBy), &now
+	case !v.Allowed:
+		r.Status, r.Decision, r.DecidedAt = warden.AccessDenied, "denied by the access policy: "+v.Describe(), &now
 		action = "access.deny"
-	case v.autoApprove:
-		s.grant(r, now, "auto-approved by the access policy: "+describe(v.determinedBy))
+	case v.AutoApprove:
+		s.grant(r, now, "auto-approved by the access policy: "+v.Describe())
 		action = "access.auto_approve"
 	default:
-		r.Status, r.RequiredApprovals = warden.AccessPending, v.approvals
-		r.Decision = fmt.Sprintf("waiting for %d approver(s)", v.approvals)
-		if len(v.determinedBy) > 0 {
-			r.Decision += " (" + describe(v.determinedBy) + ")"
+		r.Status, r.RequiredApprovals = warden.AccessPending, v.Approvals
+		r.Decision = fmt.Sprintf("waiting for %d approver(s)", v.Approvals)
+		if len(v.DeterminedBy) > 0 {
+			r.Decision += " (" + v.Describe() + ")"
 		}
 	}
 	if err := s.cfg.Store.CreateAccessRequest(ctx, r, action); err != nil {

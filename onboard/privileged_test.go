@@ -73,11 +73,11 @@ func TestDefaultPolicy_Decides(t *testing.T) {
 			// workload (and entry) at once.
 			w := base()
 			w.Kind, w.Provider = warden.KindWorkload, warden.ProviderWarden
-			if v := pol.evaluate(w, warden.RoleOperator, w.NewIdentity(claimed.CreatedAt), 0); !v.autoApprove {
+			if v := pol.evaluate(w, warden.RoleOperator, w.NewIdentity(claimed.CreatedAt), 0); !v.AutoApprove {
 				t.Errorf("read-only workload by an operator: %+v", v)
 			}
 		}
-		if !v.allowed || v.autoApprove != tc.auto || v.approvals != tc.approvals || len(v.errors) > 0 {
+		if !v.Allowed || v.AutoApprove != tc.auto || v.Approvals != tc.approvals || len(v.Errors)+len(v.AutoApproveErrors) > 0 {
 			t.Errorf("%s: verdict %+v, want auto %v, %d approvals", name, v, tc.auto, tc.approvals)
 		}
 	}

@@ -211,23 +211,23 @@ func (s *Service) decide(ctx context.Context, r *warden.OnboardingRequest, ident
 		expiresIn = int64(r.ExpiresAt.Sub(now).Hours() / 24)
 	}
 	v := s.cfg.Policy.evaluate(r, warden.ActorFromContext(ctx).Role, identity, expiresIn)
-	for _, e := range v.errors {
+	for _, e := range append(v.Errors, v.AutoApproveErrors...) {
 		s.cfg.Logger.Warn("onboarding policy error", "error", e)
 	}
 	var effect *warden.OnboardingEffect
 	switch {
-	case !v.allowed:
-		r.Status, r.Decision, r.DecidedAt = warden.OnboardDenied, "denied by the onboarding policy: "+describe(v.determinedBy), &now
+	case !v.Allowed:
+		r.Status, r.Decision, r.DecidedAt = warden.OnboardDenied, "denied by the onboarding policy: "+v.Describe(), &now
 		action = "onboarding.deny"
-	case v.autoApprove:
-		r.Status, r.Decision, r.DecidedAt = warden.OnboardApproved, "auto-approved by the onboarding policy: "+describe(v.determinedBy), &now
+	case v.AutoApprove:
+		r.Status, r.Decision, r.DecidedAt = warden.OnboardApproved, "auto-approved by the onboarding policy: "+v.Describe(), &now
 		effect = s.effect(r, now)
 		action = "onboarding.auto_approve"
 	default:
-		r.Status, r.RequiredApprovals = warden.OnboardPending, v.approvals
-		r.Decision = fmt.Sprintf("waiting for %d approver(s)", v.approvals)
-		if len(v.determinedBy) > 0 {
-			r.Decision += " (" + describe(v.determinedBy) + ")"
+		r.Status, r.RequiredApprovals = warden.OnboardPending, v.Approvals
+		r.Decision = fmt.Sprintf("waiting for %d approver(s)", v.Approvals)
+		if len(v.DeterminedBy) > 0 {
+			r.Decision += " (" + v.Describe() + ")"
 		}
 	}
 	if err := s.cfg.Store.CreateOnboardingRequest(ctx, r, action, effect); err != nil {
