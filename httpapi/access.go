@@ -121,32 +121,22 @@ func (s *Server) handleListAccessRequests(w http.ResponseWriter, r *http.Request
 	if !s.requireAccess(w, r) {
 		return
 	}
-	q, err := parseQuery(r, accessListParams)
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
+	serveList(s, w, r, accessListParams, s.accessRequestFilter, s.access.FindAccessRequests)
+}
+
+func (s *Server) accessRequestFilter(r *http.Request, q queryParams) (warden.AccessRequestFilter, error) {
 	f := warden.AccessRequestFilter{Status: warden.AccessStatus(q.get("status")), Cursor: q.get("cursor")}
+	var err error
 	if f.Limit, err = q.limit(); err != nil {
-		s.Error(w, r, err)
-		return
+		return f, err
 	}
 	review, err := q.boolean("needs_review")
 	if err != nil {
-		s.Error(w, r, err)
-		return
+		return f, err
 	}
 	f.NeedsReview = review != nil && *review
-	if f.IdentityID, err = s.identityParam(r, q); err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	items, next, err := s.access.FindAccessRequests(r.Context(), f)
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	s.writeJSON(w, r, http.StatusOK, newList(items, next))
+	f.IdentityID, err = s.identityParam(r, q)
+	return f, err
 }
 
 func (s *Server) handleGetAccessRequest(w http.ResponseWriter, r *http.Request) {
@@ -181,54 +171,38 @@ type accessAnswer struct {
 	Notes   string `json:"notes"`
 }
 
-// serveAccessChange decodes a body of type T and applies do to the
-// request named by {id}, answering 200 with what do returns.
-func serveAccessChange[T, R any](s *Server, w http.ResponseWriter, r *http.Request, allowEmpty bool, do func(ctx context.Context, id string, in T) (R, error)) {
+func (s *Server) handleApproveAccess(w http.ResponseWriter, r *http.Request) {
 	if !s.requireAccess(w, r) {
 		return
 	}
-	if _, err := parseQuery(r, nil); err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	id, err := pathValue(r, "id")
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	var in T
-	if err := s.decodeRequest(w, r, &in, decodeOptions{allowEmpty: allowEmpty}); err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	out, err := do(r.Context(), id, in)
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	s.writeJSON(w, r, http.StatusOK, out)
-}
-
-func (s *Server) handleApproveAccess(w http.ResponseWriter, r *http.Request) {
-	serveAccessChange(s, w, r, true, func(ctx context.Context, id string, a accessAnswer) (*warden.AccessRequest, error) {
+	serveChange(s, w, r, decodeOptions{allowEmpty: true}, func(ctx context.Context, id string, a accessAnswer) (*warden.AccessRequest, error) {
 		return s.access.ApproveAccess(ctx, id, a.Comment)
 	})
 }
 
 func (s *Server) handleDenyAccess(w http.ResponseWriter, r *http.Request) {
-	serveAccessChange(s, w, r, true, func(ctx context.Context, id string, a accessAnswer) (*warden.AccessRequest, error) {
+	if !s.requireAccess(w, r) {
+		return
+	}
+	serveChange(s, w, r, decodeOptions{allowEmpty: true}, func(ctx context.Context, id string, a accessAnswer) (*warden.AccessRequest, error) {
 		return s.access.DenyAccess(ctx, id, a.Comment)
 	})
 }
 
 func (s *Server) handleRevokeAccess(w http.ResponseWriter, r *http.Request) {
-	serveAccessChange(s, w, r, false, func(ctx context.Context, id string, a accessAnswer) (*warden.AccessRequest, error) {
+	if !s.requireAccess(w, r) {
+		return
+	}
+	serveChange(s, w, r, decodeOptions{}, func(ctx context.Context, id string, a accessAnswer) (*warden.AccessRequest, error) {
 		return s.access.RevokeAccess(ctx, id, a.Reason)
 	})
 }
 
 func (s *Server) handleReviewAccess(w http.ResponseWriter, r *http.Request) {
-	serveAccessChange(s, w, r, false, func(ctx context.Context, id string, a accessAnswer) (*warden.AccessRequest, error) {
+	if !s.requireAccess(w, r) {
+		return
+	}
+	serveChange(s, w, r, decodeOptions{}, func(ctx context.Context, id string, a accessAnswer) (*warden.AccessRequest, error) {
 		return s.access.ReviewAccess(ctx, id, a.Outcome, a.Notes)
 	})
 }
@@ -239,7 +213,10 @@ type grantTokenRequest struct {
 }
 
 func (s *Server) handleGrantToken(w http.ResponseWriter, r *http.Request) {
-	serveAccessChange(s, w, r, false, func(ctx context.Context, id string, in grantTokenRequest) (*warden.GrantToken, error) {
+	if !s.requireAccess(w, r) {
+		return
+	}
+	serveChange(s, w, r, decodeOptions{}, func(ctx context.Context, id string, in grantTokenRequest) (*warden.GrantToken, error) {
 		return s.access.GrantToken(ctx, id, in.Audience)
 	})
 }

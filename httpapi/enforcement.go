@@ -103,30 +103,20 @@ func (s *Server) handleListEnforcementEvents(w http.ResponseWriter, r *http.Requ
 		s.Error(w, r, pdpUnavailable("enforcement events"))
 		return
 	}
-	q, err := parseQuery(r, enforcementEventParams)
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
+	serveList(s, w, r, enforcementEventParams, s.enforcementEventFilter, s.enforcement.FindEnforcementEvents)
+}
+
+func (s *Server) enforcementEventFilter(r *http.Request, q queryParams) (warden.EnforcementEventFilter, error) {
 	f := warden.EnforcementEventFilter{Control: warden.Control(q.get("control")), Cursor: q.get("cursor")}
+	var err error
 	if f.IdentityID, err = s.identityParam(r, q); err != nil {
-		s.Error(w, r, err)
-		return
+		return f, err
 	}
 	if f.Enforced, err = q.boolean("enforced"); err != nil {
-		s.Error(w, r, err)
-		return
+		return f, err
 	}
-	if f.Limit, err = q.limit(); err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	events, next, err := s.enforcement.FindEnforcementEvents(r.Context(), f)
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	s.writeJSON(w, r, http.StatusOK, newList(events, next))
+	f.Limit, err = q.limit()
+	return f, err
 }
 
 // reloadModes makes this replica's decision point use a changed setting

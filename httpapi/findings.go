@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
 	"time"
 
@@ -23,11 +24,10 @@ func (s *Server) handleListFindings(w http.ResponseWriter, r *http.Request) {
 	if !s.requireFindings(w, r) {
 		return
 	}
-	q, err := parseQuery(r, findingListParams)
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
+	serveList(s, w, r, findingListParams, s.findingFilter, s.findings.FindFindings)
+}
+
+func (s *Server) findingFilter(r *http.Request, q queryParams) (warden.FindingFilter, error) {
 	filter := warden.FindingFilter{
 		RuleID:   q.get("rule"),
 		Severity: warden.Severity(q.get("severity")),
@@ -36,24 +36,15 @@ func (s *Server) handleListFindings(w http.ResponseWriter, r *http.Request) {
 		Source:   q.get("source"),
 		Cursor:   q.get("cursor"),
 	}
+	var err error
 	if filter.Limit, err = q.limit(); err != nil {
-		s.Error(w, r, err)
-		return
+		return filter, err
 	}
-	if err := filter.Validate(); err != nil {
-		s.Error(w, r, err)
-		return
+	if err = filter.Validate(); err != nil {
+		return filter, err
 	}
-	if filter.IdentityID, err = s.identityParam(r, q); err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	items, next, err := s.findings.FindFindings(r.Context(), filter)
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	s.writeJSON(w, r, http.StatusOK, newList(items, next))
+	filter.IdentityID, err = s.identityParam(r, q)
+	return filter, err
 }
 
 func (s *Server) handleGetFinding(w http.ResponseWriter, r *http.Request) {
@@ -73,58 +64,22 @@ func (s *Server) handleSuppressFinding(w http.ResponseWriter, r *http.Request) {
 	if !s.requireFindings(w, r) {
 		return
 	}
-	if _, err := parseQuery(r, nil); err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	id, err := pathValue(r, "id")
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	var req suppressRequest
-	if err := s.decodeRequest(w, r, &req, decodeOptions{}); err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	if err := checkText("reason", req.Reason, warden.MaxTextLen, true); err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	if req.Until == nil {
-		s.Error(w, r, warden.FieldErrorf("until", "until is required: a suppression must expire"))
-		return
-	}
-	f, err := s.findings.SuppressFinding(r.Context(), id, req.Reason, *req.Until)
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	s.writeJSON(w, r, http.StatusOK, f)
+	serveChange(s, w, r, decodeOptions{}, func(ctx context.Context, id string, req suppressRequest) (*warden.Finding, error) {
+		if err := checkText("reason", req.Reason, warden.MaxTextLen, true); err != nil {
+			return nil, err
+		}
+		if req.Until == nil {
+			return nil, warden.FieldErrorf("until", "until is required: a suppression must expire")
+		}
+		return s.findings.SuppressFinding(ctx, id, req.Reason, *req.Until)
+	})
 }
 
 func (s *Server) handleUnsuppressFinding(w http.ResponseWriter, r *http.Request) {
 	if !s.requireFindings(w, r) {
 		return
 	}
-	if _, err := parseQuery(r, nil); err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	id, err := pathValue(r, "id")
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	var req struct{}
-	if err := s.decodeRequest(w, r, &req, decodeOptions{allowEmpty: true}); err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	f, err := s.findings.UnsuppressFinding(r.Context(), id)
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	s.writeJSON(w, r, http.StatusOK, f)
+	serveChange(s, w, r, decodeOptions{allowEmpty: true}, func(ctx context.Context, id string, _ struct{}) (*warden.Finding, error) {
+		return s.findings.UnsuppressFinding(ctx, id)
+	})
 }

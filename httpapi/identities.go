@@ -10,19 +10,6 @@ import (
 	"github.com/warden-nhi/warden"
 )
 
-// listResponse is the body of every paginated list.
-type listResponse[T any] struct {
-	Items      []T    `json:"items"`
-	NextCursor string `json:"next_cursor"`
-}
-
-func newList[T any](items []T, next string) listResponse[T] {
-	if items == nil {
-		items = []T{}
-	}
-	return listResponse[T]{Items: items, NextCursor: next}
-}
-
 // identityCreate is the body of POST /v1/identities.
 type identityCreate struct {
 	Kind         warden.IdentityKind `json:"kind"`

@@ -99,22 +99,14 @@ func (s *Server) handleListOffboardings(w http.ResponseWriter, r *http.Request) 
 	if !s.requireOffboarding(w, r) {
 		return
 	}
-	q, err := parseQuery(r, offboardingListParams)
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
+	serveList(s, w, r, offboardingListParams, offboardingFilter, s.offboarding.FindOffboardings)
+}
+
+func offboardingFilter(_ *http.Request, q queryParams) (warden.OffboardingFilter, error) {
 	f := warden.OffboardingFilter{Person: q.get("person"), Status: warden.OffboardingStatus(q.get("status")), Cursor: q.get("cursor")}
-	if f.Limit, err = q.limit(); err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	items, next, err := s.offboarding.FindOffboardings(r.Context(), f)
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	s.writeJSON(w, r, http.StatusOK, newList(items, next))
+	var err error
+	f.Limit, err = q.limit()
+	return f, err
 }
 
 func (s *Server) handleGetOffboarding(w http.ResponseWriter, r *http.Request) {

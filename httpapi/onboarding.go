@@ -19,39 +19,22 @@ func (s *Server) requireOnboarding(w http.ResponseWriter, r *http.Request) bool 
 	return true
 }
 
-// serveOnboardingCreate decodes a body of type T and answers 201 with the
-// request do stores, as the policy decided it.
-func serveOnboardingCreate[T any](s *Server, w http.ResponseWriter, r *http.Request, do func(ctx context.Context, in T) (*warden.OnboardingRequest, error)) {
+// handleRequestOnboarding answers 201 with the stored request, as the
+// policy decided it.
+func (s *Server) handleRequestOnboarding(w http.ResponseWriter, r *http.Request) {
 	if !s.requireOnboarding(w, r) {
 		return
 	}
-	if _, err := parseQuery(r, nil); err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	var in T
-	if err := s.decodeRequest(w, r, &in, decodeOptions{}); err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	out, err := do(r.Context(), in)
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	s.writeJSON(w, r, http.StatusCreated, out)
+	serveBody(s, w, r, http.StatusCreated, decodeOptions{}, s.onboarding.RequestOnboarding)
 }
 
-func (s *Server) handleRequestOnboarding(w http.ResponseWriter, r *http.Request) {
-	serveOnboardingCreate(s, w, r, func(ctx context.Context, in warden.OnboardingInput) (*warden.OnboardingRequest, error) {
-		return s.onboarding.RequestOnboarding(ctx, in)
-	})
-}
-
+// handleClaimIdentity answers 201 with the stored claim, as the policy
+// decided it.
 func (s *Server) handleClaimIdentity(w http.ResponseWriter, r *http.Request) {
-	serveOnboardingCreate(s, w, r, func(ctx context.Context, in warden.ClaimInput) (*warden.OnboardingRequest, error) {
-		return s.onboarding.ClaimIdentity(ctx, in)
-	})
+	if !s.requireOnboarding(w, r) {
+		return
+	}
+	serveBody(s, w, r, http.StatusCreated, decodeOptions{}, s.onboarding.ClaimIdentity)
 }
 
 var onboardingListParams = []string{"status", "type", "identity", "provider", "cursor", "limit"}
@@ -60,35 +43,24 @@ func (s *Server) handleListOnboarding(w http.ResponseWriter, r *http.Request) {
 	if !s.requireOnboarding(w, r) {
 		return
 	}
-	q, err := parseQuery(r, onboardingListParams)
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
+	serveList(s, w, r, onboardingListParams, s.onboardingFilter, s.onboarding.FindOnboardingRequests)
+}
+
+func (s *Server) onboardingFilter(r *http.Request, q queryParams) (warden.OnboardingFilter, error) {
 	f := warden.OnboardingFilter{Status: warden.OnboardingStatus(q.get("status")), Type: warden.OnboardingType(q.get("type")), Cursor: q.get("cursor")}
+	var err error
 	if f.Limit, err = q.limit(); err != nil {
-		s.Error(w, r, err)
-		return
+		return f, err
 	}
-	if f.IdentityID, err = s.identityParam(r, q); err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	items, next, err := s.onboarding.FindOnboardingRequests(r.Context(), f)
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	s.writeJSON(w, r, http.StatusOK, newList(items, next))
+	f.IdentityID, err = s.identityParam(r, q)
+	return f, err
 }
 
 func (s *Server) handleGetOnboarding(w http.ResponseWriter, r *http.Request) {
 	if !s.requireOnboarding(w, r) {
 		return
 	}
-	serveByID(s, w, r, func(ctx context.Context, id string) (*warden.OnboardingRequest, error) {
-		return s.onboarding.FindOnboardingRequest(ctx, id)
-	})
+	serveByID(s, w, r, s.onboarding.FindOnboardingRequest)
 }
 
 // onboardingAnswer is the body of approve and deny.
@@ -96,40 +68,20 @@ type onboardingAnswer struct {
 	Comment string `json:"comment"`
 }
 
-func (s *Server) serveOnboardingAnswer(w http.ResponseWriter, r *http.Request, do func(ctx context.Context, id, comment string) (*warden.OnboardingRequest, error)) {
+func (s *Server) handleApproveOnboarding(w http.ResponseWriter, r *http.Request) {
 	if !s.requireOnboarding(w, r) {
 		return
 	}
-	if _, err := parseQuery(r, nil); err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	id, err := pathValue(r, "id")
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	var in onboardingAnswer
-	if err := s.decodeRequest(w, r, &in, decodeOptions{allowEmpty: true}); err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	out, err := do(r.Context(), id, in.Comment)
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	s.writeJSON(w, r, http.StatusOK, out)
-}
-
-func (s *Server) handleApproveOnboarding(w http.ResponseWriter, r *http.Request) {
-	s.serveOnboardingAnswer(w, r, func(ctx context.Context, id, comment string) (*warden.OnboardingRequest, error) {
-		return s.onboarding.ApproveOnboarding(ctx, id, comment)
+	serveChange(s, w, r, decodeOptions{allowEmpty: true}, func(ctx context.Context, id string, a onboardingAnswer) (*warden.OnboardingRequest, error) {
+		return s.onboarding.ApproveOnboarding(ctx, id, a.Comment)
 	})
 }
 
 func (s *Server) handleDenyOnboarding(w http.ResponseWriter, r *http.Request) {
-	s.serveOnboardingAnswer(w, r, func(ctx context.Context, id, comment string) (*warden.OnboardingRequest, error) {
-		return s.onboarding.DenyOnboarding(ctx, id, comment)
+	if !s.requireOnboarding(w, r) {
+		return
+	}
+	serveChange(s, w, r, decodeOptions{allowEmpty: true}, func(ctx context.Context, id string, a onboardingAnswer) (*warden.OnboardingRequest, error) {
+		return s.onboarding.DenyOnboarding(ctx, id, a.Comment)
 	})
 }

@@ -25,26 +25,17 @@ func (s *Server) handleListOwnerSuggestions(w http.ResponseWriter, r *http.Reque
 	if !s.requireOwners(w, r) {
 		return
 	}
-	q, err := parseQuery(r, ownerListParams)
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
+	serveList(s, w, r, ownerListParams, s.ownerSuggestionFilter, s.owners.FindOwnerSuggestions)
+}
+
+func (s *Server) ownerSuggestionFilter(r *http.Request, q queryParams) (warden.OwnerSuggestionFilter, error) {
 	f := warden.OwnerSuggestionFilter{Status: warden.OwnerSuggestionStatus(q.get("status")), Cursor: q.get("cursor")}
+	var err error
 	if f.Limit, err = q.limit(); err != nil {
-		s.Error(w, r, err)
-		return
+		return f, err
 	}
-	if f.IdentityID, err = s.identityParam(r, q); err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	items, next, err := s.owners.FindOwnerSuggestions(r.Context(), f)
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	s.writeJSON(w, r, http.StatusOK, newList(items, next))
+	f.IdentityID, err = s.identityParam(r, q)
+	return f, err
 }
 
 // suggestRequest is the body of POST /v1/owners/suggest; an empty body
@@ -57,28 +48,16 @@ func (s *Server) handleSuggestOwners(w http.ResponseWriter, r *http.Request) {
 	if !s.requireOwners(w, r) {
 		return
 	}
-	if _, err := parseQuery(r, nil); err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	var in suggestRequest
-	if err := s.decodeRequest(w, r, &in, decodeOptions{allowEmpty: true}); err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	if len(in.Identity) > warden.MaxExternalIDLen {
-		s.Error(w, r, warden.FieldErrorf("identity", "identity is longer than %d bytes", warden.MaxExternalIDLen))
-		return
-	}
-	rep, err := s.owners.SuggestOwners(r.Context(), in.Identity)
-	if warden.ErrorCode(err) == warden.ENOTFOUND && in.Identity != "" {
-		err = warden.FieldErrorf("identity", "identity %q not found", clip(in.Identity))
-	}
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	s.writeJSON(w, r, http.StatusOK, rep)
+	serveBody(s, w, r, http.StatusOK, decodeOptions{allowEmpty: true}, func(ctx context.Context, in suggestRequest) (*warden.OwnerSuggestReport, error) {
+		if len(in.Identity) > warden.MaxExternalIDLen {
+			return nil, warden.FieldErrorf("identity", "identity is longer than %d bytes", warden.MaxExternalIDLen)
+		}
+		rep, err := s.owners.SuggestOwners(ctx, in.Identity)
+		if warden.ErrorCode(err) == warden.ENOTFOUND && in.Identity != "" {
+			err = warden.FieldErrorf("identity", "identity %q not found", clip(in.Identity))
+		}
+		return rep, err
+	})
 }
 
 // ownerAnswer is the body of accept and reject.
@@ -86,41 +65,20 @@ type ownerAnswer struct {
 	Reason string `json:"reason"`
 }
 
-// serveOwnerDecision applies do to the suggestion named by {id}.
-func (s *Server) serveOwnerDecision(w http.ResponseWriter, r *http.Request, do func(ctx context.Context, id, reason string) (*warden.OwnerSuggestion, error)) {
+func (s *Server) handleAcceptOwnerSuggestion(w http.ResponseWriter, r *http.Request) {
 	if !s.requireOwners(w, r) {
 		return
 	}
-	if _, err := parseQuery(r, nil); err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	id, err := pathValue(r, "id")
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	var in ownerAnswer
-	if err := s.decodeRequest(w, r, &in, decodeOptions{allowEmpty: true}); err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	out, err := do(r.Context(), id, in.Reason)
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	s.writeJSON(w, r, http.StatusOK, out)
-}
-
-func (s *Server) handleAcceptOwnerSuggestion(w http.ResponseWriter, r *http.Request) {
-	s.serveOwnerDecision(w, r, func(ctx context.Context, id, reason string) (*warden.OwnerSuggestion, error) {
-		return s.owners.AcceptOwnerSuggestion(ctx, id, reason)
+	serveChange(s, w, r, decodeOptions{allowEmpty: true}, func(ctx context.Context, id string, a ownerAnswer) (*warden.OwnerSuggestion, error) {
+		return s.owners.AcceptOwnerSuggestion(ctx, id, a.Reason)
 	})
 }
 
 func (s *Server) handleRejectOwnerSuggestion(w http.ResponseWriter, r *http.Request) {
-	s.serveOwnerDecision(w, r, func(ctx context.Context, id, reason string) (*warden.OwnerSuggestion, error) {
-		return s.owners.RejectOwnerSuggestion(ctx, id, reason)
+	if !s.requireOwners(w, r) {
+		return
+	}
+	serveChange(s, w, r, decodeOptions{allowEmpty: true}, func(ctx context.Context, id string, a ownerAnswer) (*warden.OwnerSuggestion, error) {
+		return s.owners.RejectOwnerSuggestion(ctx, id, a.Reason)
 	})
 }

@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"context"
 	"net/http"
 
 	"github.com/warden-nhi/warden"
@@ -18,25 +17,13 @@ func (s *Server) requireReviews(w http.ResponseWriter, r *http.Request) bool {
 	return true
 }
 
+// handleStartReview answers 201 with the new campaign; an empty body
+// starts one with the defaults.
 func (s *Server) handleStartReview(w http.ResponseWriter, r *http.Request) {
 	if !s.requireReviews(w, r) {
 		return
 	}
-	if _, err := parseQuery(r, nil); err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	var in warden.ReviewInput
-	if err := s.decodeRequest(w, r, &in, decodeOptions{allowEmpty: true}); err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	c, err := s.reviews.StartReview(r.Context(), in)
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	s.writeJSON(w, r, http.StatusCreated, c)
+	serveBody(s, w, r, http.StatusCreated, decodeOptions{allowEmpty: true}, s.reviews.StartReview)
 }
 
 var reviewListParams = []string{"status", "cursor", "limit"}
@@ -45,22 +32,14 @@ func (s *Server) handleListReviews(w http.ResponseWriter, r *http.Request) {
 	if !s.requireReviews(w, r) {
 		return
 	}
-	q, err := parseQuery(r, reviewListParams)
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
+	serveList(s, w, r, reviewListParams, reviewCampaignFilter, s.reviews.FindReviewCampaigns)
+}
+
+func reviewCampaignFilter(_ *http.Request, q queryParams) (warden.ReviewCampaignFilter, error) {
 	f := warden.ReviewCampaignFilter{Status: warden.CampaignStatus(q.get("status")), Cursor: q.get("cursor")}
-	if f.Limit, err = q.limit(); err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	items, next, err := s.reviews.FindReviewCampaigns(r.Context(), f)
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	s.writeJSON(w, r, http.StatusOK, newList(items, next))
+	var err error
+	f.Limit, err = q.limit()
+	return f, err
 }
 
 func (s *Server) handleGetReview(w http.ResponseWriter, r *http.Request) {
@@ -72,77 +51,39 @@ func (s *Server) handleGetReview(w http.ResponseWriter, r *http.Request) {
 
 var reviewItemParams = []string{"owner", "status", "open", "identity", "provider", "cursor", "limit"}
 
+// handleListReviewItems lists the items of the campaign named by {id}: 404
+// when there is no such campaign.
 func (s *Server) handleListReviewItems(w http.ResponseWriter, r *http.Request) {
 	if !s.requireReviews(w, r) {
 		return
 	}
-	q, err := parseQuery(r, reviewItemParams)
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
+	serveList(s, w, r, reviewItemParams, s.reviewItemFilter, s.reviews.FindReviewItems)
+}
+
+func (s *Server) reviewItemFilter(r *http.Request, q queryParams) (warden.ReviewItemFilter, error) {
 	id, err := pathValue(r, "id")
 	if err != nil {
-		s.Error(w, r, err)
-		return
+		return warden.ReviewItemFilter{}, err
 	}
 	if _, err := s.reviews.FindReviewCampaign(r.Context(), id); err != nil {
-		s.Error(w, r, err)
-		return
+		return warden.ReviewItemFilter{}, err
 	}
 	f := warden.ReviewItemFilter{CampaignID: id, Owner: q.get("owner"), Status: warden.ReviewItemStatus(q.get("status")), Cursor: q.get("cursor")}
 	if f.Limit, err = q.limit(); err != nil {
-		s.Error(w, r, err)
-		return
+		return f, err
 	}
 	open, err := q.boolean("open")
 	if err != nil {
-		s.Error(w, r, err)
-		return
+		return f, err
 	}
 	f.Open = open != nil && *open
-	if f.IdentityID, err = s.identityParam(r, q); err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	items, next, err := s.reviews.FindReviewItems(r.Context(), f)
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	s.writeJSON(w, r, http.StatusOK, newList(items, next))
+	f.IdentityID, err = s.identityParam(r, q)
+	return f, err
 }
 
 func (s *Server) handleAnswerReview(w http.ResponseWriter, r *http.Request) {
 	if !s.requireReviews(w, r) {
 		return
 	}
-	serveChange(s, w, r, func(ctx context.Context, id string, in warden.ReviewAnswerInput) (*warden.ReviewItem, error) {
-		return s.reviews.AnswerReview(ctx, id, in)
-	})
-}
-
-// serveChange decodes a body of type T and applies do to the object named
-// by {id}, answering 200 with what do returns.
-func serveChange[T, R any](s *Server, w http.ResponseWriter, r *http.Request, do func(ctx context.Context, id string, in T) (R, error)) {
-	if _, err := parseQuery(r, nil); err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	id, err := pathValue(r, "id")
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	var in T
-	if err := s.decodeRequest(w, r, &in, decodeOptions{}); err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	out, err := do(r.Context(), id, in)
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	s.writeJSON(w, r, http.StatusOK, out)
+	serveChange(s, w, r, decodeOptions{}, s.reviews.AnswerReview)
 }
