@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
-	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
@@ -17,7 +16,6 @@ import (
 	"github.com/warden-nhi/warden"
 	"github.com/warden-nhi/warden/enforce"
 	"github.com/warden-nhi/warden/httpapi"
-	"github.com/warden-nhi/warden/monitor"
 	"github.com/warden-nhi/warden/review"
 	"github.com/warden-nhi/warden/store"
 	"github.com/warden-nhi/warden/store/storetest"
@@ -127,30 +125,14 @@ func TestReviewCLI_StartStatusAnswer(t *testing.T) {
 }
 
 func TestReviewWebhook_ReminderIsSignedWithAnswerCommands(t *testing.T) {
-	secret := []byte("0123456789abcdef-secret")
-	got := make(chan reviewNotification, 1)
-	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		if !monitor.VerifySignature(secret, r.Header.Get(monitor.HeaderTimestamp), body, r.Header.Get(monitor.HeaderSignature)) {
-			http.Error(w, "bad signature", http.StatusUnauthorized)
-			t.Errorf("notification signature does not verify")
-			return
-		}
-		var n reviewNotification
-		if err := json.Unmarshal(body, &n); err != nil {
-			t.Errorf("notification body: %v", err)
-		}
-		got <- n
-	}))
-	t.Cleanup(hook.Close)
+	hook, got := webhookReceiver[reviewNotification](t)
 	db := storetest.OpenSQLite(t)
 	ctx := warden.NewContextWithActor(context.Background(), warden.Actor{Type: "token", ID: "tok-root", Name: "root"})
 	id := &warden.Identity{Kind: warden.KindWorkload, Provider: "warden", ExternalID: "spiffe://example.org/ledger", Name: "ledger", Environment: "prod", Owner: "team-payments", Managed: true}
 	if err := db.CreateIdentity(ctx, id); err != nil {
 		t.Fatal(err)
 	}
-	notifier := &reviewWebhook{base: "https://warden.example.org", hook: &signedWebhook{url: hook.URL, secret: secret, client: hook.Client(),
-		logger: slog.New(slog.NewTextHandler(io.Discard, nil))}}
+	notifier := &reviewWebhook{base: "https://warden.example.org", hook: hook}
 	svc := review.New(review.Config{Store: db, Identities: db, Findings: db, Events: db, Notifier: notifier})
 	c, err := svc.StartReview(ctx, warden.ReviewInput{})
 	if err != nil {
@@ -159,14 +141,10 @@ func TestReviewWebhook_ReminderIsSignedWithAnswerCommands(t *testing.T) {
 	if res, err := svc.Sweep(ctx); err != nil || res.Reminded != 1 {
 		t.Fatalf("sweep = %+v, %v", res, err)
 	}
-	select {
-	case n := <-got:
-		if n.Event != review.EventReminder || n.To != "team-payments" || n.Campaign.ID != c.ID || len(n.Items) != 1 ||
-			n.Links["items"] != "https://warden.example.org/v1/reviews/"+c.ID+"/items?open=true&owner=team-payments" ||
-			n.Answer[0] != "warden review answer "+n.Items[0].ID+" keep|reduce|remove" {
-			t.Fatalf("notification = %+v", n)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("no notification within 5 s")
+	n := nextNotification(t, got)
+	if n.Event != review.EventReminder || n.To != "team-payments" || n.Campaign.ID != c.ID || len(n.Items) != 1 ||
+		n.Links["items"] != "https://warden.example.org/v1/reviews/"+c.ID+"/items?open=true&owner=team-payments" ||
+		n.Answer[0] != "warden review answer "+n.Items[0].ID+" keep|reduce|remove" {
+		t.Fatalf("notification = %+v", n)
 	}
 }
