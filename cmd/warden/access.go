@@ -130,14 +130,10 @@ SCOPE, REQUESTER, ENDS (when a grant ends) and REVIEW (break-glass review state)
 			return err
 		}
 		seq := c.AccessRequests(cmd.Context(), f)
-		if opts.json {
-			jl := newJSONLines(cmd.OutOrStdout())
-			return explain(each(seq, list.limit, func(r *warden.AccessRequest) error { return jl.write(r) }))
-		}
 		now := time.Now()
 		names := newIdentityNames(cmd.Context(), c)
 		t := newTable(cmd.OutOrStdout(), "ID", "STATUS", "IDENTITY", "SCOPE", "REQUESTER", "ENDS", "REVIEW")
-		err = each(seq, list.limit, func(r *warden.AccessRequest) error {
+		return printList(cmd, opts.json, seq, list.limit, t, "access requests", func(r *warden.AccessRequest) {
 			status := string(r.Status)
 			if r.BreakGlass {
 				status += " (break-glass)"
@@ -154,12 +150,7 @@ SCOPE, REQUESTER, ENDS (when a grant ends) and REVIEW (break-glass review state)
 				}
 			}
 			t.row(r.ID, status, clip(names.of(r.IdentityID), 60), clip(strings.Join(r.Scope.Strings(), " "), 60), clip(r.Requester, 40), ends, review)
-			return nil
 		})
-		if ferr := t.flush(cmd.ErrOrStderr(), "access requests"); err == nil {
-			err = ferr
-		}
-		return explain(err)
 	}
 	return cmd
 }

@@ -72,19 +72,10 @@ The table shows TIME, SEVERITY, DETECTOR, IDENTITY, RESPONSES and EXPLANATION.
 			return err
 		}
 		seq := c.Detections(cmd.Context(), f)
-		if opts.json {
-			jl := newJSONLines(cmd.OutOrStdout())
-			return explain(each(seq, list.limit, func(d *warden.Detection) error { return jl.write(d) }))
-		}
 		t := newTable(cmd.OutOrStdout(), "TIME", "SEVERITY", "DETECTOR", "IDENTITY", "RESPONSES", "EXPLANATION")
-		err = each(seq, list.limit, func(d *warden.Detection) error {
+		return printList(cmd, opts.json, seq, list.limit, t, "detections", func(d *warden.Detection) {
 			t.row(d.Time.UTC().Format(time.RFC3339), string(d.Severity), d.Detector, clip(d.Identity, 60), strings.Join(d.Responses, ","), clip(d.Explanation, 100))
-			return nil
 		})
-		if ferr := t.flush(cmd.ErrOrStderr(), "detections"); err == nil {
-			err = ferr
-		}
-		return explain(err)
 	}
 	return cmd
 }

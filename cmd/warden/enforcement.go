@@ -159,24 +159,15 @@ triggered it.`,
 			return err
 		}
 		seq := c.EnforcementEvents(cmd.Context(), f)
-		if opts.json {
-			jl := newJSONLines(cmd.OutOrStdout())
-			return explain(each(seq, list.limit, func(e *warden.EnforcementEvent) error { return jl.write(e) }))
-		}
 		names := newIdentityNames(cmd.Context(), c)
 		t := newTable(cmd.OutOrStdout(), "TIME", "CONTROL", "OUTCOME", "IDENTITY", "OWNER", "REASON")
-		err = each(seq, list.limit, func(e *warden.EnforcementEvent) error {
+		return printList(cmd, opts.json, seq, list.limit, t, "enforcement events", func(e *warden.EnforcementEvent) {
 			outcome := "disabled"
 			if !e.Enforced {
 				outcome = "would disable"
 			}
 			t.row(e.Time.UTC().Format(time.RFC3339), string(e.Control), outcome, clip(names.of(e.IdentityID), 60), orDash(e.Owner), clip(e.Reason, 80))
-			return nil
 		})
-		if ferr := t.flush(cmd.ErrOrStderr(), "enforcement events"); err == nil {
-			err = ferr
-		}
-		return explain(err)
 	}
 	return cmd
 }

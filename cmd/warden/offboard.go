@@ -201,22 +201,13 @@ DISABLED and REPORTED (monitor mode), and how many CREDENTIALS are listed for ro
 			return err
 		}
 		seq := c.Offboardings(cmd.Context(), f)
-		if opts.json {
-			jl := newJSONLines(cmd.OutOrStdout())
-			return explain(each(seq, list.limit, func(o *warden.Offboarding) error { return jl.write(o) }))
-		}
 		t := newTable(cmd.OutOrStdout(), "ID", "PERSON", "STATUS", "DEPARTED", "DEADLINE", "FLAGGED", "REASSIGNED", "DISABLED", "REPORTED", "CREDENTIALS")
-		err = each(seq, list.limit, func(o *warden.Offboarding) error {
+		return printList(cmd, opts.json, seq, list.limit, t, "offboardings", func(o *warden.Offboarding) {
 			n := o.Counts()
 			t.row(o.ID, clip(o.Person, 50), string(o.Status), o.DepartedAt.UTC().Format(time.DateOnly), o.Deadline.UTC().Format(time.DateOnly),
 				fmt.Sprint(n[warden.OffboardItemFlagged]), fmt.Sprint(n[warden.OffboardItemReassigned]), fmt.Sprint(n[warden.OffboardItemDisabled]), fmt.Sprint(n[warden.OffboardItemReported]),
 				fmt.Sprint(len(o.Credentials)))
-			return nil
 		})
-		if ferr := t.flush(cmd.ErrOrStderr(), "offboardings"); err == nil {
-			err = ferr
-		}
-		return explain(err)
 	}
 	return cmd
 }

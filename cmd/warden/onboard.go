@@ -215,20 +215,11 @@ IDENTITY (external id), TEAM, OWNER, ENV, APPROVALS (given/needed) and REQUESTER
 			return err
 		}
 		seq := c.OnboardingRequests(cmd.Context(), f)
-		if opts.json {
-			jl := newJSONLines(cmd.OutOrStdout())
-			return explain(each(seq, list.limit, func(r *warden.OnboardingRequest) error { return jl.write(r) }))
-		}
 		t := newTable(cmd.OutOrStdout(), "ID", "TYPE", "STATUS", "IDENTITY", "TEAM", "OWNER", "ENV", "APPROVALS", "REQUESTER")
-		err = each(seq, list.limit, func(r *warden.OnboardingRequest) error {
+		return printList(cmd, opts.json, seq, list.limit, t, "onboarding requests", func(r *warden.OnboardingRequest) {
 			t.row(r.ID, string(r.Type), string(r.Status), clip(r.ExternalID, 60), clip(r.Team, 24), clip(orDash(r.Owner), 32), r.Environment,
 				approvalCount(r), clip(r.Requester, 40))
-			return nil
 		})
-		if ferr := t.flush(cmd.ErrOrStderr(), "onboarding requests"); err == nil {
-			err = ferr
-		}
-		return explain(err)
 	}
 	return cmd
 }

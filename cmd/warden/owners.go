@@ -116,17 +116,9 @@ func newOwnersListCmd(opts *clientOptions) *cobra.Command {
 			return err
 		}
 		seq := c.OwnerSuggestions(cmd.Context(), f)
-		if opts.json {
-			jl := newJSONLines(cmd.OutOrStdout())
-			return explain(each(seq, list.limit, func(s *warden.OwnerSuggestion) error { return jl.write(s) }))
-		}
 		names := newIdentityNames(cmd.Context(), c)
 		t := newOwnerTable(cmd.OutOrStdout())
-		err = each(seq, list.limit, func(s *warden.OwnerSuggestion) error { ownerRow(t, s, names); return nil })
-		if ferr := t.flush(cmd.ErrOrStderr(), "owner suggestions"); err == nil {
-			err = ferr
-		}
-		return explain(err)
+		return printList(cmd, opts.json, seq, list.limit, t, "owner suggestions", func(s *warden.OwnerSuggestion) { ownerRow(t, s, names) })
 	}
 	return cmd
 }

@@ -46,13 +46,9 @@ allowed (OUTCOME "allow (would deny)"), with the policies that would have denied
 			f.IdentityID = id.ID
 		}
 		seq := c.Decisions(cmd.Context(), f)
-		if opts.json {
-			jl := newJSONLines(cmd.OutOrStdout())
-			return explain(each(seq, list.limit, func(d *warden.DecisionRecord) error { return jl.write(d) }))
-		}
 		names := newIdentityNames(cmd.Context(), c)
 		t := newTable(cmd.OutOrStdout(), "TIME", "OUTCOME", "PRINCIPAL", "ACTION", "RESOURCE", "POLICIES")
-		err = each(seq, list.limit, func(d *warden.DecisionRecord) error {
+		return printList(cmd, opts.json, seq, list.limit, t, "decisions", func(d *warden.DecisionRecord) {
 			outcome := d.Decision
 			if d.WouldDeny {
 				outcome = "allow (would deny)"
@@ -63,12 +59,7 @@ allowed (OUTCOME "allow (would deny)"), with the policies that would have denied
 			}
 			t.row(d.Time.UTC().Format(time.RFC3339), outcome, clip(who, 60), clip(d.Action.ID, 40),
 				clip(d.Resource.Type+"::"+d.Resource.ID, 60), orDash(strings.Join(d.Policies, ", ")))
-			return nil
 		})
-		if ferr := t.flush(cmd.ErrOrStderr(), "decisions"); err == nil {
-			err = ferr
-		}
-		return explain(err)
 	}
 	return cmd
 }

@@ -101,22 +101,13 @@ ITEMS, ANSWERED (completion rate), ESCALATED and EXPIRED (disabled or reported).
 			return err
 		}
 		seq := c.ReviewCampaigns(cmd.Context(), f)
-		if opts.json {
-			jl := newJSONLines(cmd.OutOrStdout())
-			return explain(each(seq, list.limit, func(c *warden.ReviewCampaign) error { return jl.write(c) }))
-		}
 		now := time.Now()
 		t := newTable(cmd.OutOrStdout(), "ID", "NAME", "TIER", "STATUS", "DUE", "ITEMS", "ANSWERED", "ESCALATED", "EXPIRED")
-		err = each(seq, list.limit, func(c *warden.ReviewCampaign) error {
+		return printList(cmd, opts.json, seq, list.limit, t, "review campaigns", func(c *warden.ReviewCampaign) {
 			p := c.Progress
 			t.row(c.ID, clip(c.Name, 40), string(c.Tier), string(c.Status), until(now, &c.DueAt), fmt.Sprint(p.Total),
 				fmt.Sprintf("%d (%.0f%%)", p.Answered, 100*p.CompletionRate), fmt.Sprint(p.Escalated), fmt.Sprint(p.Disabled+p.Reported))
-			return nil
 		})
-		if ferr := t.flush(cmd.ErrOrStderr(), "review campaigns"); err == nil {
-			err = ferr
-		}
-		return explain(err)
 	}
 	return cmd
 }
