@@ -3,7 +3,6 @@ package access_test
 import (
 	"context"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -14,19 +13,9 @@ import (
 	"github.com/warden-nhi/warden/store/storetest"
 )
 
-// clock is a controllable time source shared by the access service and
-// the decision point.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time          { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Advance(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
-
 type env struct {
 	db    *store.DB
-	clock *clock
+	clock *storetest.Clock
 	svc   *access.Service
 	pdp   *policy.Engine
 }
@@ -34,7 +23,7 @@ type env struct {
 func newEnv(t *testing.T, db *store.DB, mod func(*access.Config)) *env {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	c := &clock{t: time.Now().UTC().Truncate(time.Second)}
+	c := storetest.NewClock(time.Now().UTC().Truncate(time.Second))
 	pdp := policy.New(policy.Config{Identities: db, Credentials: db, Policies: db, Entities: db, Grants: db, Changes: db, Log: db, Now: c.Now,
 		LogFlushInterval: 10 * time.Millisecond})
 	if err := pdp.Start(ctx); err != nil {

@@ -12,14 +12,6 @@ import (
 	"github.com/warden-nhi/warden/store/storetest"
 )
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time          { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Advance(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
-
 // notices records what owners were told.
 type notices struct {
 	mu   sync.Mutex
@@ -124,7 +116,7 @@ func TestSweepInactive_ReportsInMonitorDisablesInEnforce(t *testing.T) {
 	for name, open := range dialects() {
 		t.Run(name, func(t *testing.T) {
 			db := open(t)
-			c := &clock{t: time.Date(2026, 1, 10, 9, 0, 0, 0, time.UTC)}
+			c := storetest.NewClock(time.Date(2026, 1, 10, 9, 0, 0, 0, time.UTC))
 			db.Now = c.Now
 			svc := enforce.New(enforce.Config{Store: db, Identities: db, Now: c.Now})
 			idle := identity(t, db, "old-cron", "dev", "data")

@@ -4,7 +4,6 @@ import (
 	"context"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -14,14 +13,6 @@ import (
 	"github.com/warden-nhi/warden/store"
 	"github.com/warden-nhi/warden/store/storetest"
 )
-
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time          { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Advance(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
 
 var hr = warden.NewContextWithActor(context.Background(), warden.Actor{Type: "token", ID: "tok-hr", Name: "hr-sync", Role: warden.RoleOperator})
 
@@ -35,7 +26,7 @@ func dialects() map[string]storetest.Opener {
 // user and one warden has never seen.
 type org struct {
 	db                      *store.DB
-	clock                   *clock
+	clock                   *storetest.Clock
 	svc                     *offboard.Service
 	exporter, etl, deployer *warden.Identity
 	bobs, unowned           *warden.Identity
@@ -44,7 +35,7 @@ type org struct {
 
 func newOrg(t *testing.T, db *store.DB) *org {
 	t.Helper()
-	c := &clock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
+	c := storetest.NewClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
 	db.Now = c.Now
 	o := &org{db: db, clock: c}
 	mk := func(kind warden.IdentityKind, provider warden.Provider, ext, name, owner string) *warden.Identity {

@@ -3,7 +3,6 @@ package onboard_test
 import (
 	"context"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -13,26 +12,17 @@ import (
 	"github.com/warden-nhi/warden/store/storetest"
 )
 
-// clock is a controllable time source.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time          { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Advance(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
-
 const trustDomain = "warden.test"
 
 type env struct {
 	db    *store.DB
-	clock *clock
+	clock *storetest.Clock
 	svc   *onboard.Service
 }
 
 func newEnv(t *testing.T, db *store.DB, mod func(*onboard.Config)) *env {
 	t.Helper()
-	c := &clock{t: time.Date(2026, 12, 7, 9, 30, 0, 0, time.UTC)}
+	c := storetest.NewClock(time.Date(2026, 12, 7, 9, 30, 0, 0, time.UTC))
 	cfg := onboard.Config{Store: db, Identities: db, TrustDomain: trustDomain, Now: c.Now}
 	if mod != nil {
 		mod(&cfg)

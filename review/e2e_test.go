@@ -16,16 +16,6 @@ import (
 	"github.com/warden-nhi/warden/store/storetest"
 )
 
-// clock is a controllable time source shared by the store, the review
-// service, rightsizing and the enforcement service.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time          { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Advance(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
-
 // inbox records the review notifications sent.
 type inbox struct {
 	mu   sync.Mutex
@@ -61,7 +51,7 @@ func (o *owners) NotifyOwner(_ context.Context, e *warden.EnforcementEvent, _ *w
 
 type env struct {
 	db     *store.DB
-	clock  *clock
+	clock  *storetest.Clock
 	svc    *review.Service
 	inbox  *inbox
 	owners *owners
@@ -78,7 +68,7 @@ func dialects() map[string]storetest.Opener {
 
 func newEnv(t *testing.T, db *store.DB) *env {
 	t.Helper()
-	c := &clock{t: time.Date(2026, 4, 1, 9, 0, 0, 0, time.UTC)}
+	c := storetest.NewClock(time.Date(2026, 4, 1, 9, 0, 0, 0, time.UTC))
 	db.Now = c.Now
 	rs, err := rightsize.New(rightsize.Config{Identities: db, Grants: db, Events: db, Now: c.Now})
 	if err != nil {
