@@ -3,46 +3,25 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
-	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/warden-nhi/warden"
 	"github.com/warden-nhi/warden/access"
 	"github.com/warden-nhi/warden/httpapi"
-	"github.com/warden-nhi/warden/store"
+	"github.com/warden-nhi/warden/store/storetest"
 )
 
 // TestAccessCLI_RequestApproveBreakGlassReview drives warden access and
 // warden breakglass against a real API server on loopback.
 func TestAccessCLI_RequestApproveBreakGlassReview(t *testing.T) {
 	ctx := context.Background()
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "w.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	token := func(name string, role warden.Role) string {
-		_, secret, err := db.CreateToken(ctx, name, role)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return secret
-	}
-	alice, bob, glass := token("alice", warden.RoleApprover), token("bob", warden.RoleApprover), token("alice-glass", warden.RoleBreakGlass)
-	api := httpapi.New(httpapi.Config{
-		Identities: db, Credentials: db, Tokens: db, Audit: db,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Registry: prometheus.NewRegistry(),
+	db := storetest.OpenSQLite(t)
+	alice, bob := apiToken(t, db, "alice", warden.RoleApprover), apiToken(t, db, "bob", warden.RoleApprover)
+	glass := apiToken(t, db, "alice-glass", warden.RoleBreakGlass)
+	serveAPI(t, db, httpapi.Config{
 		Access: access.New(access.Config{Store: db, Identities: db, Events: db, Detections: db, Revoker: db, Decisions: db}),
 	})
-	srv := httptest.NewServer(api)
-	t.Cleanup(srv.Close)
-	t.Setenv(envServer, srv.URL)
 	id := &warden.Identity{Kind: warden.KindServiceAccount, Provider: warden.ProviderKubernetes, ExternalID: "system:serviceaccount:payments:ledger",
 		Name: "ledger", Owner: "team-payments", Environment: "staging", Managed: true}
 	if err := db.CreateIdentity(ctx, id); err != nil {

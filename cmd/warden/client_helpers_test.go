@@ -91,6 +91,31 @@ func newAPIEnv(t *testing.T) *apiEnv {
 	return e
 }
 
+// serveAPI serves the API over db on loopback for the commands a test
+// runs, and points WARDEN_SERVER at it. cfg names the services the test
+// needs; the store's identities, credentials, tokens and audit, a silent
+// logger and a fresh metrics registry are filled in.
+func serveAPI(t *testing.T, db *store.DB, cfg httpapi.Config) {
+	t.Helper()
+	cfg.Identities, cfg.Credentials, cfg.Tokens, cfg.Audit = db, db, db, db
+	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	cfg.Registry = prometheus.NewRegistry()
+	srv := httptest.NewServer(httpapi.New(cfg))
+	t.Cleanup(srv.Close)
+	t.Setenv(envServer, srv.URL)
+}
+
+// apiToken creates an API token named name with role in db and returns
+// its secret.
+func apiToken(t *testing.T, db *store.DB, name string, role warden.Role) string {
+	t.Helper()
+	_, secret, err := db.CreateToken(context.Background(), name, role)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return secret
+}
+
 // loadDemo fills the store with the demo inventory as of now.
 func (e *apiEnv) loadDemo(t *testing.T, now time.Time) int {
 	t.Helper()

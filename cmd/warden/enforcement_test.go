@@ -3,19 +3,13 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
-	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/warden-nhi/warden"
 	"github.com/warden-nhi/warden/enforce"
 	"github.com/warden-nhi/warden/httpapi"
-	"github.com/warden-nhi/warden/store"
+	"github.com/warden-nhi/warden/store/storetest"
 )
 
 // TestEnforcementCLI_SetListEventsAndWouldDeny: the CLI sets and removes
@@ -24,22 +18,9 @@ import (
 // decisions.
 func TestEnforcementCLI_SetListEventsAndWouldDeny(t *testing.T) {
 	ctx := context.Background()
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "w.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	srv := httptest.NewServer(httpapi.New(httpapi.Config{
-		Identities: db, Credentials: db, Tokens: db, Audit: db, Enforcement: db,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Registry: prometheus.NewRegistry(),
-	}))
-	t.Cleanup(srv.Close)
-	t.Setenv(envServer, srv.URL)
-	_, secret, err := db.CreateToken(ctx, "platform", warden.RoleOperator)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv(envToken, secret)
+	db := storetest.OpenSQLite(t)
+	serveAPI(t, db, httpapi.Config{Enforcement: db})
+	t.Setenv(envToken, apiToken(t, db, "platform", warden.RoleOperator))
 
 	out := mustRun(t, "", "enforcement", "set", "policy", "monitor", "--scope", "environment:prod")
 	if !strings.Contains(out, "policy runs in monitor mode for environment:prod") {

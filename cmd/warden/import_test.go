@@ -1,45 +1,25 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/warden-nhi/warden"
 	"github.com/warden-nhi/warden/httpapi"
 	"github.com/warden-nhi/warden/store"
+	"github.com/warden-nhi/warden/store/storetest"
 )
 
 // newImportEnv serves a real store with the importers wired as serve wires
 // them, and points WARDEN_SERVER and WARDEN_TOKEN (operator) at it.
 func newImportEnv(t *testing.T) *store.DB {
 	t.Helper()
-	ctx := context.Background()
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "w.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	_, secret, err := db.CreateToken(ctx, "importer", warden.RoleOperator)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(httpapi.New(httpapi.Config{
-		Identities: db, Credentials: db, Tokens: db, Audit: db,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Registry: prometheus.NewRegistry(),
-		Discovery: newDiscovery(db),
-	}))
-	t.Cleanup(srv.Close)
-	t.Setenv(envServer, srv.URL)
-	t.Setenv(envToken, secret)
+	db := storetest.OpenSQLite(t)
+	serveAPI(t, db, httpapi.Config{Discovery: newDiscovery(db)})
+	t.Setenv(envToken, apiToken(t, db, "importer", warden.RoleOperator))
 	return db
 }
 

@@ -4,17 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
-
-	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/warden-nhi/warden"
 	"github.com/warden-nhi/warden/enforce"
@@ -23,14 +17,6 @@ import (
 	"github.com/warden-nhi/warden/store"
 	"github.com/warden-nhi/warden/store/storetest"
 )
-
-type offboardClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *offboardClock) Now() time.Time          { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *offboardClock) Advance(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
 
 // TestOffboardCLI_OffboardStatusListImportAndSettle drives warden offboard
 // against a real API server on loopback, on both dialects: one person
@@ -45,26 +31,12 @@ func TestOffboardCLI_OffboardStatusListImportAndSettle(t *testing.T) {
 
 func testOffboardCLI(t *testing.T, db *store.DB) {
 	ctx := context.Background()
-	clock := &offboardClock{t: time.Now().UTC().Truncate(time.Second)}
+	clock := storetest.NewClock(time.Now().UTC().Truncate(time.Second))
 	db.Now = clock.Now
-	_, secret, err := db.CreateToken(ctx, "hr-sync", warden.RoleOperator)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, auditor, err := db.CreateToken(ctx, "auditor", warden.RoleAuditor)
-	if err != nil {
-		t.Fatal(err)
-	}
+	secret, auditor := apiToken(t, db, "hr-sync", warden.RoleOperator), apiToken(t, db, "auditor", warden.RoleAuditor)
 	actions := enforce.New(enforce.Config{Store: db, Identities: db, Now: clock.Now})
 	svc := offboard.New(offboard.Config{Store: db, Identities: db, Credentials: db, Provenance: db, Actions: actions, Now: clock.Now})
-	api := httpapi.New(httpapi.Config{
-		Identities: db, Credentials: db, Tokens: db, Audit: db,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Registry: prometheus.NewRegistry(),
-		Offboarding: svc,
-	})
-	srv := httptest.NewServer(api)
-	t.Cleanup(srv.Close)
-	t.Setenv(envServer, srv.URL)
+	serveAPI(t, db, httpapi.Config{Offboarding: svc})
 	t.Setenv(envToken, secret)
 
 	mk := func(ext, name, owner string) *warden.Identity {

@@ -3,13 +3,8 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
-	"net/http/httptest"
 	"strings"
 	"testing"
-
-	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/warden-nhi/warden"
 	"github.com/warden-nhi/warden/httpapi"
@@ -32,22 +27,8 @@ func TestOnboardCLI_RequestAutoApproveAdminWaitsClaim(t *testing.T) {
 
 func testOnboardCLI(t *testing.T, db *store.DB) {
 	ctx := context.Background()
-	token := func(name string, role warden.Role) string {
-		_, secret, err := db.CreateToken(ctx, name, role)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return secret
-	}
-	alice, bob := token("alice", warden.RoleApprover), token("bob", warden.RoleApprover)
-	api := httpapi.New(httpapi.Config{
-		Identities: db, Credentials: db, Tokens: db, Audit: db,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Registry: prometheus.NewRegistry(),
-		Onboarding: onboard.New(onboard.Config{Store: db, Identities: db, TrustDomain: "warden.test"}),
-	})
-	srv := httptest.NewServer(api)
-	t.Cleanup(srv.Close)
-	t.Setenv(envServer, srv.URL)
+	alice, bob := apiToken(t, db, "alice", warden.RoleApprover), apiToken(t, db, "bob", warden.RoleApprover)
+	serveAPI(t, db, httpapi.Config{Onboarding: onboard.New(onboard.Config{Store: db, Identities: db, TrustDomain: "warden.test"})})
 
 	t.Setenv(envToken, alice)
 	out := mustRun(t, "", "onboard", "request", "--kind", "service_account", "--provider", "kubernetes",

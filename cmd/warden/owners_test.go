@@ -3,18 +3,13 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
-	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/warden-nhi/warden"
 	"github.com/warden-nhi/warden/httpapi"
 	"github.com/warden-nhi/warden/store"
+	"github.com/warden-nhi/warden/store/storetest"
 )
 
 // newOwnersEnv serves a real store wired as serve wires it, imports the
@@ -22,24 +17,9 @@ import (
 // WARDEN_TOKEN at an approver's token; it returns the store.
 func newOwnersEnv(t *testing.T) *store.DB {
 	t.Helper()
-	ctx := context.Background()
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "w.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	srv := httptest.NewServer(httpapi.New(httpapi.Config{
-		Identities: db, Credentials: db, Tokens: db, Audit: db,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Registry: prometheus.NewRegistry(),
-		Discovery: newDiscovery(db), Owners: newOwnerService(db),
-	}))
-	t.Cleanup(srv.Close)
-	t.Setenv(envServer, srv.URL)
-	_, operator, err := db.CreateToken(ctx, "importer", warden.RoleOperator)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv(envToken, operator)
+	db := storetest.OpenSQLite(t)
+	serveAPI(t, db, httpapi.Config{Discovery: newDiscovery(db), Owners: newOwnerService(db)})
+	t.Setenv(envToken, apiToken(t, db, "importer", warden.RoleOperator))
 	mustRun(t, "", "import", "cloudtrail", "../../owners/testdata/cloudtrail-northwind-2026-03-03.json")
 	return db
 }

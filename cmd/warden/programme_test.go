@@ -3,41 +3,22 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
-	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/warden-nhi/warden"
 	"github.com/warden-nhi/warden/httpapi"
-	"github.com/warden-nhi/warden/store"
+	"github.com/warden-nhi/warden/store/storetest"
 )
 
 // TestPostureProgrammeCLI: warden posture --programme shows the months
 // and totals of the programme metrics, and --json the metrics object.
 func TestPostureProgrammeCLI(t *testing.T) {
 	ctx := context.Background()
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "w.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	srv := httptest.NewServer(httpapi.New(httpapi.Config{
-		Identities: db, Credentials: db, Tokens: db, Audit: db, Programme: db,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Registry: prometheus.NewRegistry(),
-	}))
-	t.Cleanup(srv.Close)
-	t.Setenv(envServer, srv.URL)
-	_, secret, err := db.CreateToken(ctx, "auditor", warden.RoleAuditor)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv(envToken, secret)
+	db := storetest.OpenSQLite(t)
+	serveAPI(t, db, httpapi.Config{Programme: db})
+	t.Setenv(envToken, apiToken(t, db, "auditor", warden.RoleAuditor))
 
 	actor := warden.NewContextWithActor(ctx, warden.Actor{Type: "token", ID: "t", Name: "test"})
 	at := time.Now().UTC().Add(-3 * time.Hour)

@@ -5,19 +5,14 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
-	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/warden-nhi/warden"
 	"github.com/warden-nhi/warden/enforce"
 	"github.com/warden-nhi/warden/httpapi"
 	"github.com/warden-nhi/warden/review"
-	"github.com/warden-nhi/warden/store"
 	"github.com/warden-nhi/warden/store/storetest"
 )
 
@@ -26,32 +21,14 @@ import (
 // the status shows the progress and the items.
 func TestReviewCLI_StartStatusAnswer(t *testing.T) {
 	ctx := context.Background()
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "w.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	token := func(name string, role warden.Role) string {
-		_, secret, err := db.CreateToken(ctx, name, role)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return secret
-	}
-	admin, alice := token("root", warden.RoleAdmin), token("alice", warden.RoleApprover)
+	db := storetest.OpenSQLite(t)
+	admin, alice := apiToken(t, db, "root", warden.RoleAdmin), apiToken(t, db, "alice", warden.RoleApprover)
 	cfg, err := reviewFlags{privilegedEvery: "90d", standardEvery: "180d", highRisk: 60, due: "14d", grace: "7d", reminder: "3d", sweep: time.Minute}.
 		config(db, enforce.New(enforce.Config{Store: db, Identities: db}), "https://warden.example.org", slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	api := httpapi.New(httpapi.Config{
-		Identities: db, Credentials: db, Tokens: db, Audit: db,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Registry: prometheus.NewRegistry(),
-		Reviews: review.New(cfg),
-	})
-	srv := httptest.NewServer(api)
-	t.Cleanup(srv.Close)
-	t.Setenv(envServer, srv.URL)
+	serveAPI(t, db, httpapi.Config{Reviews: review.New(cfg)})
 	ledger := &warden.Identity{Kind: warden.KindServiceAccount, Provider: warden.ProviderKubernetes, ExternalID: "system:serviceaccount:payments:ledger",
 		Name: "ledger", Owner: "team-payments", Environment: "prod", Managed: true}
 	ftp := &warden.Identity{Kind: warden.KindCloudUser, Provider: warden.ProviderAWS, ExternalID: "arn:aws:iam::402118867530:user/legacy-ftp",
