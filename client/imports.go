@@ -2,11 +2,8 @@ package client
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"io"
 	"iter"
-	"net/http"
 	"net/url"
 	"strconv"
 	"time"
@@ -19,32 +16,13 @@ import (
 // errors and events. The client's timeout covers the whole upload: large
 // imports need a client built WithTimeout(0) and a context deadline.
 func (c *Client) Import(ctx context.Context, source, name string, body io.Reader) (*warden.ImportReport, error) {
-	path := "/v1/imports/" + url.PathEscape(source)
-	target := c.base.String() + path
+	var query url.Values
 	if name != "" {
-		target += "?" + url.Values{"name": {name}}.Encode()
-	}
-	req, err := http.NewRequestWithContext(ctx, "POST", target, body)
-	if err != nil {
-		return nil, fmt.Errorf("POST %s: %w", path, err)
-	}
-	req.Header.Set("Accept", "application/json, application/problem+json")
-	req.Header.Set("User-Agent", c.userAgent)
-	req.Header.Set("Content-Type", "application/octet-stream")
-	if c.token != "" {
-		req.Header.Set("Authorization", "Bearer "+c.token)
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return nil, c.transportError(ctx, err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return nil, decodeProblem(resp)
+		query = url.Values{"name": {name}}
 	}
 	var out warden.ImportReport
-	if err := json.NewDecoder(io.LimitReader(resp.Body, c.maxBytes)).Decode(&out); err != nil {
-		return nil, fmt.Errorf("POST %s: decode response: %w", path, err)
+	if err := c.upload(ctx, "/v1/imports/"+url.PathEscape(source), query, "application/octet-stream", body, &out); err != nil {
+		return nil, err
 	}
 	return &out, nil
 }

@@ -2,11 +2,8 @@ package client
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"io"
 	"iter"
-	"net/http"
 	"net/url"
 	"strconv"
 
@@ -32,32 +29,13 @@ func (c *Client) ImportDeparted(ctx context.Context, format string, body io.Read
 	if format == warden.OffboardSourceCSV {
 		contentType = "text/csv"
 	}
-	const path = "/v1/offboarding/import"
-	target := c.base.String() + path
+	var query url.Values
 	if grace != "" {
-		target += "?" + url.Values{"grace": {grace}}.Encode()
-	}
-	req, err := http.NewRequestWithContext(ctx, "POST", target, body)
-	if err != nil {
-		return nil, fmt.Errorf("POST %s: %w", path, err)
-	}
-	req.Header.Set("Accept", "application/json, application/problem+json")
-	req.Header.Set("User-Agent", c.userAgent)
-	req.Header.Set("Content-Type", contentType)
-	if c.token != "" {
-		req.Header.Set("Authorization", "Bearer "+c.token)
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return nil, c.transportError(ctx, err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return nil, decodeProblem(resp)
+		query = url.Values{"grace": {grace}}
 	}
 	var out warden.OffboardImportResult
-	if err := json.NewDecoder(io.LimitReader(resp.Body, c.maxBytes)).Decode(&out); err != nil {
-		return nil, fmt.Errorf("POST %s: decode response: %w", path, err)
+	if err := c.upload(ctx, "/v1/offboarding/import", query, contentType, body, &out); err != nil {
+		return nil, err
 	}
 	return &out, nil
 }
