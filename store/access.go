@@ -18,17 +18,7 @@ var _ warden.AccessStore = (*DB)(nil)
 
 const accessColumns = "doc"
 
-func scanAccessRequest(s rowScanner) (*warden.AccessRequest, error) {
-	var doc string
-	if err := s.Scan(&doc); err != nil {
-		return nil, err
-	}
-	var r warden.AccessRequest
-	if err := json.Unmarshal([]byte(doc), &r); err != nil {
-		return nil, fmt.Errorf("decode access request: %w", err)
-	}
-	return &r, nil
-}
+var scanAccessRequest = scanDoc[warden.AccessRequest]("access request")
 
 // accessRow is the column values of a request, doc last.
 func accessRow(r *warden.AccessRequest) ([]any, error) {

@@ -183,17 +183,7 @@ func (db *DB) FindEnforcementEvents(ctx context.Context, f warden.EnforcementEve
 	}.find(ctx, db, c, cur)
 }
 
-func scanEnforcementEvent(s rowScanner) (*warden.EnforcementEvent, error) {
-	var doc string
-	if err := s.Scan(&doc); err != nil {
-		return nil, err
-	}
-	var e warden.EnforcementEvent
-	if err := json.Unmarshal([]byte(doc), &e); err != nil {
-		return nil, fmt.Errorf("decode enforcement event: %w", err)
-	}
-	return &e, nil
-}
+var scanEnforcementEvent = scanDoc[warden.EnforcementEvent]("enforcement event")
 
 // clipReason cuts a status reason to warden.MaxTextLen at a rune boundary.
 func clipReason(s string) string {

@@ -18,17 +18,7 @@ var _ warden.OffboardingStore = (*DB)(nil)
 // and the sweep filter on beside it as columns. A partial unique index
 // keeps one open offboarding per person.
 
-func scanOffboarding(s rowScanner) (*warden.Offboarding, error) {
-	var doc string
-	if err := s.Scan(&doc); err != nil {
-		return nil, err
-	}
-	var o warden.Offboarding
-	if err := json.Unmarshal([]byte(doc), &o); err != nil {
-		return nil, fmt.Errorf("decode offboarding: %w", err)
-	}
-	return &o, nil
-}
+var scanOffboarding = scanDoc[warden.Offboarding]("offboarding")
 
 // offboardingRow is the column values of an offboarding after its id.
 func offboardingRow(o *warden.Offboarding) ([]any, error) {

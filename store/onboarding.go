@@ -19,17 +19,7 @@ var _ warden.OnboardingStore = (*DB)(nil)
 
 const onboardingColumns = "doc"
 
-func scanOnboarding(s rowScanner) (*warden.OnboardingRequest, error) {
-	var doc string
-	if err := s.Scan(&doc); err != nil {
-		return nil, err
-	}
-	var r warden.OnboardingRequest
-	if err := json.Unmarshal([]byte(doc), &r); err != nil {
-		return nil, fmt.Errorf("decode onboarding request: %w", err)
-	}
-	return &r, nil
-}
+var scanOnboarding = scanDoc[warden.OnboardingRequest]("onboarding request")
 
 // onboardingRow is the column values of a request, doc last.
 func onboardingRow(r *warden.OnboardingRequest) ([]any, error) {

@@ -20,17 +20,7 @@ var _ warden.OwnerSuggestionStore = (*DB)(nil)
 
 const ownerSuggestionColumns = "doc"
 
-func scanOwnerSuggestion(s rowScanner) (*warden.OwnerSuggestion, error) {
-	var doc string
-	if err := s.Scan(&doc); err != nil {
-		return nil, err
-	}
-	var o warden.OwnerSuggestion
-	if err := json.Unmarshal([]byte(doc), &o); err != nil {
-		return nil, fmt.Errorf("decode owner suggestion: %w", err)
-	}
-	return &o, nil
-}
+var scanOwnerSuggestion = scanDoc[warden.OwnerSuggestion]("owner suggestion")
 
 func ownerSuggestionDoc(o *warden.OwnerSuggestion) (string, error) {
 	if o.Evidence == nil {

@@ -16,20 +16,6 @@ var _ warden.ReviewStore = (*DB)(nil)
 // fields listings filter on beside it as columns. A campaign's progress
 // is not stored: it is counted from its items when the campaign is read.
 
-func scanDoc[T any](what string) func(rowScanner) (*T, error) {
-	return func(s rowScanner) (*T, error) {
-		var doc string
-		if err := s.Scan(&doc); err != nil {
-			return nil, err
-		}
-		var v T
-		if err := json.Unmarshal([]byte(doc), &v); err != nil {
-			return nil, fmt.Errorf("decode %s: %w", what, err)
-		}
-		return &v, nil
-	}
-}
-
 var (
 	scanCampaign   = scanDoc[warden.ReviewCampaign]("review campaign")
 	scanReviewItem = scanDoc[warden.ReviewItem]("review item")
