@@ -11,9 +11,21 @@ import (
 	"github.com/warden-nhi/warden"
 	"github.com/warden-nhi/warden/demo"
 	"github.com/warden-nhi/warden/store"
+	"github.com/warden-nhi/warden/store/storetest"
 )
 
 var now = time.Date(2026, 3, 14, 9, 30, 0, 0, time.UTC)
+
+// openDemo opens a SQLite store holding the demo inventory as of now,
+// closed when the test ends.
+func openDemo(t *testing.T) *store.DB {
+	t.Helper()
+	db := storetest.OpenSQLite(t)
+	if _, err := demo.Load(context.Background(), db, db, now); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
 
 func TestIdentities_CoverEveryKindAndTheMainProviders(t *testing.T) {
 	items := demo.Identities(now)

@@ -2,25 +2,16 @@ package demo_test
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 
 	"github.com/warden-nhi/warden"
 	"github.com/warden-nhi/warden/demo"
 	"github.com/warden-nhi/warden/owners"
-	"github.com/warden-nhi/warden/store"
 )
 
 func TestLoadOwnership_UnownedDemoIdentitiesGetSuggestions(t *testing.T) {
 	ctx := context.Background()
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "demo.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if _, err := demo.Load(ctx, db, db, now); err != nil {
-		t.Fatal(err)
-	}
+	db := openDemo(t)
 	svc, err := owners.New(owners.Config{Store: db, Identities: db, Provenance: db, Events: db, Grants: db})
 	if err != nil {
 		t.Fatal(err)

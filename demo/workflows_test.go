@@ -2,7 +2,6 @@ package demo_test
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 
 	"github.com/warden-nhi/warden"
@@ -12,7 +11,6 @@ import (
 	"github.com/warden-nhi/warden/offboard"
 	"github.com/warden-nhi/warden/onboard"
 	"github.com/warden-nhi/warden/review"
-	"github.com/warden-nhi/warden/store"
 )
 
 // TestLoadWorkflows_ShowsEachGovernanceWorkflow: after the demo's
@@ -21,14 +19,7 @@ import (
 // with one answer, and an offboarding whose identity waits for an owner.
 func TestLoadWorkflows_ShowsEachGovernanceWorkflow(t *testing.T) {
 	ctx := context.Background()
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "demo.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if _, err := demo.Load(ctx, db, db, now); err != nil {
-		t.Fatal(err)
-	}
+	db := openDemo(t)
 	ev, err := govern.NewEvaluator(govern.EvaluatorConfig{Identities: db, Credentials: db, Grants: db, Events: db, Findings: db, Posture: db})
 	if err != nil {
 		t.Fatal(err)
